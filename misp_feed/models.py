@@ -1,0 +1,1 @@
+"""The MISP feed is built from threats; it keeps no tables of its own."""
