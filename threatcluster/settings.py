@@ -145,6 +145,26 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# Requests per window, per group of endpoints and per tier ("N/s", "N/m", "N/h", "N/d"); the bucket
+# is the credential (per IP for anonymous callers). Override one cell with an environment variable
+# such as RATE_LIMIT_FEEDS_PUBLIC=30/m.
+RATE_LIMITS = {
+    # lookups, per-threat endpoints, pages' API calls
+    "default": {"public": "60/m", "researcher": "300/m", "business": "1200/m", "enterprise": "6000/m"},
+    # full feeds (txt/csv/json/stix of every confirmed IOC)
+    "feeds": {"public": "30/h", "researcher": "60/h", "business": "240/h", "enterprise": "1200/h"},
+    # downloadable exports
+    "exports": {"public": "10/h", "researcher": "30/h", "business": "120/h", "enterprise": "600/h"},
+    # MISP and TAXII pollers
+    "misp": {"public": "120/h", "researcher": "600/h", "business": "2400/h", "enterprise": "12000/h"},
+}
+for _group, _table in RATE_LIMITS.items():
+    for _tier in _table:
+        _table[_tier] = env.str(f"RATE_LIMIT_{_group.upper()}_{_tier.upper()}", default=_table[_tier])
+
+# The widest time window (days) each tier may ask of the feeds and exports (hours/days/since).
+FEED_WINDOW_CAPS_DAYS = {"public": 30, "researcher": 90, "business": 365, "enterprise": 3650}
+
 # django-ratelimit counts in the shared cache; if the cache fails, let the request through.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
@@ -159,6 +179,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if TESTING:  # fast hashing in tests only
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "/admin/login/"
 LOGIN_REDIRECT_URL = "/iocs"
 
@@ -217,6 +239,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apikeys.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

@@ -13,3 +13,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "threatcluster.views.bad_request"
+handler404 = "threatcluster.views.not_found"
+handler500 = "threatcluster.views.server_error"

@@ -33,3 +33,28 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["cache"] = "degraded"
     status = 200 if checks["database"] == "ok" else 503
     return JsonResponse({"status": "ok" if status == 200 else "unavailable", "checks": checks}, status=status)
+
+
+_API_PREFIXES = ("/api/", "/misp/", "/taxii2/")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith(_API_PREFIXES)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"error": "not_found", "detail": "Not found."}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"error": "server_error", "detail": "Internal error; it has been logged."}, status=500)
+    return render(request, "500.html", status=500)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"error": "bad_request", "detail": "Bad request."}, status=400)
+    return render(request, "400.html", status=400)
