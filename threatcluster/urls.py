@@ -1,7 +1,15 @@
-"""Root URL configuration: each app mounts its own routes."""
+"""Root URL configuration: each app mounts its own routes.
+
+| prefix | routes |
+|---|---|
+| ``api/iocs/`` | bulk feeds and exports (``iocs.feeds.urls``), reverse lookup (``iocs.lookup.urls``) |
+| ``api/threats/`` | one incident in every format (``threats.api.urls``) |
+| ``api/public/v1/`` | the API-key twins of the above (``*.urls_v1``) |
+| ``misp/``, ``api/misp/`` | the public MISP mirror and the token MISP feed |
+"""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -12,6 +20,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/iocs/", include("iocs.feeds.urls")),
+    path("api/iocs/", include("iocs.lookup.urls")),
+    path("api/threats/", include("threats.api.urls")),
+    path("api/public/v1/", include("iocs.feeds.urls_v1")),
+    path("api/public/v1/", include("threats.api.urls_v1")),
+    path("misp/", include("misp_feed.urls_public")),
+    path("api/misp/", include("misp_feed.urls_token")),
 ]
 
 handler400 = "threatcluster.views.bad_request"

@@ -1,0 +1,1 @@
+"""Package: bulk IOC feeds (scope 1): one query, one renderer per format."""

@@ -1,0 +1,3 @@
+"""Routes mounted by threatcluster/urls.py (see there for the prefix)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Package: reverse lookup of IOC values (scope 3)."""

@@ -1,0 +1,1 @@
+"""Package: per-threat REST endpoints (scope 2)."""
