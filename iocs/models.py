@@ -31,6 +31,12 @@ class Confidence(models.TextChoices):
 
 
 class IOCQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        """Bulk updates move ``updated_at`` too, so "what changed since T" (feed deltas, retractions)
+        can trust it whichever code path changed the row."""
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
+
     def visible_to(self, clearance: int) -> IOCQuerySet:
         """IOCs a caller with this TLP clearance may see (false positives included; feeds drop them)."""
         return self.filter(tlp__lte=clearance)

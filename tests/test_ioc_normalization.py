@@ -109,3 +109,12 @@ def test_confidence_is_set_only_when_confirmed():
         IOC.objects.create(type="md5", value="d41d8cd98f00b204e9800998ecf8427e", status="pending", confidence="high")
     with pytest.raises(IntegrityError), transaction.atomic():
         IOC.objects.create(type="md5", value="d41d8cd98f00b204e9800998ecf8427e", status="confirmed", confidence="")
+
+
+@pytest.mark.django_db
+def test_bulk_updates_move_updated_at():
+    ioc = IOC.objects.create(type=IOCType.DOMAIN, value="evil.example.com")
+    before = ioc.updated_at
+    IOC.objects.filter(pk=ioc.pk).update(status="false_positive")
+    ioc.refresh_from_db()
+    assert ioc.updated_at > before
