@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from apikeys.tlp import TLP
-from iocs.admin_paging import BoundedCountPaginator, bounded_count
+from iocs.admin_paging import LargeTableAdmin, bounded_count
 
 from . import services
 from .models import Article, AttackPattern, Malware, Sighting, Source, Threat, ThreatActor, Vulnerability
@@ -31,6 +32,7 @@ class SourceAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "enabled", "tlp", "last_polled_at", "error_count", "last_error")
     list_filter = ("enabled", "kind")
     search_fields = ("name", "url")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class MergeForm(forms.Form):
@@ -50,7 +52,7 @@ class SplitForm(forms.Form):
 
 
 @admin.register(Threat)
-class ThreatAdmin(admin.ModelAdmin):
+class ThreatAdmin(LargeTableAdmin):
     list_display = ("public_id", "title", "threat_score", "tlp", "first_seen", "last_seen", "updated_at")
     list_filter = ("tlp",)
     search_fields = ("=public_id", "title")
@@ -60,9 +62,6 @@ class ThreatAdmin(admin.ModelAdmin):
                        "articles_table")
     autocomplete_fields = ("actors", "malware", "attack_patterns", "vulnerabilities")
     ordering = ("-last_seen", "-id")
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    paginator = BoundedCountPaginator
     actions = ["merge_threats"]
 
     def get_urls(self):
@@ -84,7 +83,7 @@ class ThreatAdmin(admin.ModelAdmin):
              format_html("<a href='{}'>split into a new threat…</a>", reverse(
                  "admin:threats_threat_split", args=[obj.pk, a.pk])) if can_split else "")
             for a in articles))
-        iocs = bounded_count(Sighting.objects.filter(threat=obj).values("ioc_id").distinct())
+        iocs = bounded_count(Sighting.objects.filter(threat=obj).values("ioc_id").distinct(), 100_000)
         return format_html("<p>{} IOC(s) cited.</p><table><thead><tr><th>published</th><th>article</th>"
                            "<th>publisher</th><th></th></tr></thead><tbody>{}</tbody></table>", iocs, rows)
 
@@ -149,12 +148,12 @@ class ThreatAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/threats/threat/split.html", {
             **self.admin_site.each_context(request), "title": "Split an article into a new threat",
             "opts": self.model._meta, "form": form, "threat": threat, "article": article,
-            "sightings": bounded_count(article.sightings.all()),
+            "sightings": bounded_count(article.sightings.all(), 100_000),
         })
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(LargeTableAdmin):
     list_display = ("title", "publisher", "published_at", "threat")
     list_filter = ("publisher",)
     list_select_related = ("threat",)
@@ -162,9 +161,7 @@ class ArticleAdmin(admin.ModelAdmin):
     raw_id_fields = ("source",)
     readonly_fields = ("threat", "content_hash", "fetched_at")
     ordering = ("-published_at", "-id")
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    paginator = BoundedCountPaginator
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_readonly_fields(self, request, obj=None):
         # An article changes threat only through a split or a merge, which move its sightings too.
@@ -172,16 +169,13 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sighting)
-class SightingAdmin(admin.ModelAdmin):
+class SightingAdmin(LargeTableAdmin):
     """Read-only: sightings move with merges and splits, never one by one."""
 
     list_display = ("ioc", "threat", "article", "seen_at")
     list_select_related = ("ioc", "threat", "article")
     raw_id_fields = ("ioc", "article", "threat")
     ordering = ("-id",)
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    paginator = BoundedCountPaginator
 
     def has_add_permission(self, request) -> bool:
         return False
