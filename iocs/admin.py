@@ -101,6 +101,7 @@ class IOCChangeForm(forms.ModelForm):
     class Meta:
         model = IOC
         fields = ("status", "confidence", "reason")
+        widgets = {"reason": forms.TextInput(attrs={"size": 100})}
 
     def clean(self):
         data = super().clean()

@@ -61,6 +61,7 @@ class ThreatAdmin(LargeTableAdmin):
     readonly_fields = ("public_id", "uuid", "threat_score", "first_seen", "last_seen", "created_at", "updated_at",
                        "articles_table")
     autocomplete_fields = ("actors", "malware", "attack_patterns", "vulnerabilities")
+    formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 100})}}
     ordering = ("-last_seen", "-id")
     actions = ["merge_threats"]
 
