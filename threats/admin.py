@@ -161,7 +161,7 @@ class ArticleAdmin(LargeTableAdmin):
     search_fields = ("title", "=url")
     raw_id_fields = ("source",)
     readonly_fields = ("threat", "content_hash", "fetched_at")
-    ordering = ("-published_at", "-id")
+    ordering = ("-id",)  # newest first from the primary key: no sort of the whole table
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_readonly_fields(self, request, obj=None):

@@ -40,8 +40,7 @@ def recompute_ioc_visibility(ioc_ids: Iterable[int]) -> int:
     ids = sorted({int(i) for i in ioc_ids})
     changed = 0
     for chunk in _chunks(ids):
-        rows = (IOC.objects.filter(pk__in=chunk, sightings__isnull=False)
-                .annotate(visibility=Min("sightings__threat__tlp"))
+        rows = (IOC.objects.filter(pk__in=chunk).annotate(visibility=Min("sightings__threat__tlp"))
                 .values_list("pk", "tlp", "visibility"))
         by_level: dict[int, list[int]] = defaultdict(list)
         for pk, current, visibility in rows:
