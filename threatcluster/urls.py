@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/public/v1/", include("threats.api.urls_v1")),
     path("misp/", include("misp_feed.urls_public")),
     path("api/misp/", include("misp_feed.urls_token")),
+    path("api/account/", include("apikeys.urls")),
 ]
 
 handler400 = "threatcluster.views.bad_request"
