@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from apikeys.tlp import TLP
 from iocs.models import IOC
 from tests.stix_samples import values_of_every_type
@@ -54,3 +56,9 @@ def add_iocs(threat: Threat, articles: list[Article]) -> list[IOC]:
         Sighting.objects.create(ioc=ioc, article=articles[i % len(articles)], threat=threat, context=context,
                                 seen_at=T0)
     return iocs
+
+
+@pytest.fixture
+def roomy_rate_limits(settings):
+    """These tests make many calls from one address; the rate limits have tests of their own."""
+    settings.RATE_LIMITS = {group: dict.fromkeys(table, "100000/m") for group, table in settings.RATE_LIMITS.items()}
