@@ -11,6 +11,8 @@ import json
 
 from django.conf import settings
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 
 from apikeys.api import TCAPIView
@@ -27,6 +29,18 @@ from .renderers import CSVRenderer, JSONRenderer, STIXRenderer, TextRenderer
 
 STATUS_CHOICES = {"all": LISTED_STATUSES, "confirmed": (Status.CONFIRMED,), "pending": (Status.PENDING,)}
 BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+ERRORS = {code: OpenApiResponse(OpenApiTypes.OBJECT, description=text) for code, text in (
+    (400, "A malformed parameter; the body names it and its allowed values."),
+    (401, "Missing or invalid credentials."),
+    (403, "Missing tier or scope, or the threat is above the caller's TLP clearance."),
+    (404, "No threat with this id (or, for anonymous callers, one above their clearance)."),
+)}
+STATUS_PARAM = OpenApiParameter("status", str, enum=list(STATUS_CHOICES), default="all",
+                                description="IOC statuses listed: confirmed and pending (all), or one of them. "
+                                            "False positives are never listed.")
+ID_PARAM = OpenApiParameter("public_id", str, OpenApiParameter.PATH, description="The threat's 8-hex public id.")
 
 
 def _choice(params, name: str, choices: dict, default: str):
@@ -75,6 +89,15 @@ class ThreatIOCListView(PendingCountHeaderMixin, ThreatExportView):
 
     renderer_classes = [TextRenderer, CSVRenderer, JSONRenderer]
 
+    @extend_schema(
+        summary="One threat's IOC list", parameters=[
+            ID_PARAM, STATUS_PARAM,
+            OpenApiParameter("format", str, enum=["txt", "csv", "json"], default="txt"),
+            OpenApiParameter("defang", bool, default=False, description="hxxp and [.] forms of the values."),
+        ],
+        responses={(200, "text/plain"): OpenApiTypes.STR, (200, "text/csv"): OpenApiTypes.STR,
+                   (200, "application/json"): OpenApiTypes.OBJECT, **ERRORS},
+    )
     def get(self, request, public_id: str):
         params = request.query_params
         defang = _choice(params, "defang", BOOLEANS, "false")
@@ -91,6 +114,14 @@ class ThreatSTIXView(ThreatExportView):
 
     renderer_classes = [STIXRenderer, JSONRenderer]
 
+    @extend_schema(
+        summary="One threat's STIX 2.1 bundle", parameters=[
+            ID_PARAM, STATUS_PARAM,
+            OpenApiParameter("tlp", str, enum=[t.slug for t in TLP],
+                             description="Mark the bundle stricter than the threat's TLP (never laxer: 400)."),
+        ],
+        responses={(200, "application/stix+json"): OpenApiTypes.OBJECT, **ERRORS},
+    )
     def get(self, request, public_id: str):
         params = request.query_params
         requested = _tlp_param(params)
@@ -114,6 +145,8 @@ class ThreatNavigatorView(ThreatExportView):
 
     renderer_classes = [JSONRenderer]
 
+    @extend_schema(summary="One threat's ATT&CK Navigator layer", parameters=[ID_PARAM],
+                   responses={200: OpenApiTypes.OBJECT, **ERRORS})
     def get(self, request, public_id: str):
         graph = self.load(public_id, statuses=())
         body = json.dumps(navigator.navigator_layer(graph, base_url=self.base_url()), ensure_ascii=False, indent=1)
