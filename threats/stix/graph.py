@@ -179,10 +179,11 @@ def threat_bundle(graph: ThreatGraph, *, tlp: int | None = None, base_url: str =
 
 
 def _bundle_id(objects: list[dict]) -> str:
-    """Same objects in the same versions, same bundle id (a digest of every id and version)."""
-    digest = hashlib.sha256()
-    for obj in objects:
-        digest.update(f"{obj['id']} {obj.get('modified', '')} {obj.get('object_marking_refs', '')}\n".encode())
+    """Same objects in the same versions, same bundle id: a digest of every id and version (not of
+    relationships, whose ids and times follow from their endpoints') and of the marking."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(objects[0]["id"].encode())  # the marking definition
+    digest.update("\n".join(f"{o['id']} {o['modified']}" for o in objects[1:] if o["type"] != "relationship").encode())
     return stix_id("bundle", digest.hexdigest())
 
 
