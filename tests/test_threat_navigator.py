@@ -65,3 +65,20 @@ def test_a_technique_without_tactic_applies_to_all(client):
     Threat.objects.get().attack_patterns.add(AttackPattern.objects.create(technique_id="T1027", name="Obfuscation"))
     entries = [t for t in get_layer(client)["techniques"] if t["techniqueID"] == "T1027"]
     assert len(entries) == 1 and "tactic" not in entries[0]
+
+
+@pytest.mark.shared
+def test_a_threat_without_techniques_is_an_empty_valid_layer(client):
+    from threats.models import Threat
+    Threat.objects.create(public_id="0e0e0e0e", title="Nothing known yet", tlp=TLP.CLEAR)
+    layer = json.loads(client.get("/api/threats/0e0e0e0e/attack-navigator").content)
+    assert layer["techniques"] == []
+    assert_valid("validate_navigator_layer.py", data=layer)
+
+
+def test_the_layer_loads_no_iocs(django_assert_max_num_queries):
+    from threats.query import load_threat_graph
+    make_threat()
+    with django_assert_max_num_queries(6):  # threat, articles, four entity lists: no IOC or sighting rows
+        graph = load_threat_graph("0a1b2c3d", TLP.RED, statuses=())
+    assert graph.iocs == [] and len(graph.articles) == 2

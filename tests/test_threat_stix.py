@@ -194,3 +194,14 @@ def test_no_n_plus_one(django_assert_num_queries):
 def _staff():
     from django.contrib.auth import get_user_model
     return get_user_model().objects.create_user("staffer", is_staff=True)
+
+
+@pytest.mark.shared
+def test_an_empty_threat_is_still_a_valid_bundle(client):
+    from threats.models import Threat
+    Threat.objects.create(public_id="0e0e0e0e", title="Nothing known yet", tlp=TLP.CLEAR)
+    response = client.get("/api/threats/0e0e0e0e/stix")
+    bundle = json.loads(response.content)
+    report = next(o for o in bundle["objects"] if o["type"] == "report")
+    assert report["object_refs"] == [stix.publisher_identity_id()]  # a report needs at least one ref
+    assert_valid("validate_stix.py", "--expect-tlp", "clear", data=bundle)

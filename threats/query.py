@@ -88,10 +88,29 @@ def find_threat(public_id: str, clearance: int) -> Threat:
 def load_threat_graph(public_id: str, clearance: int, *,
                       statuses: Iterable[str] = LISTED_STATUSES) -> ThreatGraph:
     """Load one threat's graph for a caller of ``clearance``: IOCs of the given ``statuses`` (false
-    positives are never listed, whatever is asked), with their sightings in this threat."""
+    positives are never listed, whatever is asked; none at all for ``statuses=()``), with their
+    sightings in this threat."""
     threat = find_threat(public_id, clearance)
-    statuses = [s for s in statuses if s != Status.FALSE_POSITIVE]
     sighting_rows = Sighting.objects.filter(threat=threat)
+    statuses = [s for s in statuses if s != Status.FALSE_POSITIVE]
+    articles = list(
+        Article.objects.filter(Q(threat=threat) | Q(id__in=Subquery(sighting_rows.values("article_id"))))
+        .only(*ARTICLE_FIELDS)
+        .order_by("published_at", "id")
+    )
+    return ThreatGraph(
+        threat=threat,
+        iocs=_iocs(sighting_rows, clearance, statuses) if statuses else [],
+        actors=list(threat.actors.order_by("name")),
+        malware=list(threat.malware.order_by("name")),
+        attack_patterns=list(threat.attack_patterns.order_by("technique_id")),
+        vulnerabilities=list(threat.vulnerabilities.order_by("cve_id")),
+        articles=articles,
+    )
+
+
+def _iocs(sighting_rows, clearance: int, statuses: list[str]) -> list[dict]:
+    """The IOCs sighted in these rows, with their sightings: two queries whatever their number."""
     columns = [StixTime(f) if f in TIME_FIELDS else f for f in IOC_FIELDS]
     iocs = [
         dict(zip(IOC_FIELDS, values, strict=True))
@@ -109,17 +128,4 @@ def load_threat_graph(public_id: str, clearance: int, *,
         row = by_id.get(ioc_id)
         if row is not None:
             row["sightings"].append({"article_id": article_id, "context": context, "seen_at": seen_at})
-    articles = list(
-        Article.objects.filter(Q(threat=threat) | Q(id__in=Subquery(sighting_rows.values("article_id"))))
-        .only(*ARTICLE_FIELDS)
-        .order_by("published_at", "id")
-    )
-    return ThreatGraph(
-        threat=threat,
-        iocs=iocs,
-        actors=list(threat.actors.order_by("name")),
-        malware=list(threat.malware.order_by("name")),
-        attack_patterns=list(threat.attack_patterns.order_by("technique_id")),
-        vulnerabilities=list(threat.vulnerabilities.order_by("cve_id")),
-        articles=articles,
-    )
+    return iocs
