@@ -65,7 +65,12 @@ def stix_time(value: datetime | str) -> str:
 
 def publisher_identity_id() -> str:
     """``identity--<ORG_UUID>``: the organisation's own uuid, the same one MISP's Orgc carries."""
-    return f"identity--{uuid.UUID(settings.ORG_UUID)}"
+    return _identity_id(settings.ORG_UUID)
+
+
+@lru_cache(maxsize=8)
+def _identity_id(org_uuid: str) -> str:
+    return f"identity--{uuid.UUID(org_uuid)}"
 
 
 def publisher_identity(*, marking_id: str) -> dict:
