@@ -44,7 +44,7 @@ def deterministic_uuid(*key: object) -> uuid.UUID:
 
 def stix_id(stix_type: str, *key: object) -> str:
     """A deterministic STIX identifier: ``stix_id("threat-actor", "apt28")``."""
-    name = _KEY_SEPARATOR.join([stix_type, *(k if isinstance(k, str) else str(k) for k in key)])
+    name = _KEY_SEPARATOR.join((stix_type, *map(str, key)))
     return f"{stix_type}--{_uuid5_text(name)}"
 
 
