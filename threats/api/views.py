@@ -29,8 +29,6 @@ from .renderers import CSVRenderer, JSONRenderer, STIXRenderer, TextRenderer
 
 STATUS_CHOICES = {"all": LISTED_STATUSES, "confirmed": (Status.CONFIRMED,), "pending": (Status.PENDING,)}
 BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-
-
 ERRORS = {code: OpenApiResponse(OpenApiTypes.OBJECT, description=text) for code, text in (
     (400, "A malformed parameter; the body names it and its allowed values."),
     (401, "Missing or invalid credentials."),
@@ -46,7 +44,7 @@ ID_PARAM = OpenApiParameter("public_id", str, OpenApiParameter.PATH, description
 def _choice(params, name: str, choices: dict, default: str):
     raw = params.get(name, default).strip().lower()
     if raw not in choices:
-        raise exceptions.ValidationError({name: [f"unknown value {raw!r}; use one of: {', '.join(choices)}"]})
+        raise exceptions.ValidationError({name: [f"unknown value {raw[:40]!r}; use one of: {', '.join(choices)}"]})
     return choices[raw]
 
 
@@ -57,7 +55,8 @@ def _tlp_param(params) -> TLP | None:
     try:
         return TLP.from_slug(raw)
     except ValueError as exc:
-        raise exceptions.ValidationError({"tlp": [str(exc)]}) from exc
+        levels = ", ".join(t.slug for t in TLP)
+        raise exceptions.ValidationError({"tlp": [f"unknown TLP level {raw[:40]!r}; use one of: {levels}"]}) from exc
 
 
 class ThreatExportView(TCAPIView):
