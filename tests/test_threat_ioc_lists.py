@@ -82,6 +82,9 @@ def test_json_carries_status_and_sources(client):
     assert response["Content-Type"] == "application/json; charset=utf-8"
     body = json.loads(response.content)
     assert body["threat"]["id"] == "0a1b2c3d" and body["threat"]["tlp"] == "TLP:CLEAR"
+    assert body["threat"]["actors"] == ["Lazarus Group"] and body["threat"]["techniques"] == ["T1053.005", "T1566.001"]
+    assert body["threat"]["malware"] == ["AgentTesla", "Cobalt Strike"]
+    assert body["threat"]["vulnerabilities"] == ["CVE-2021-44228"]
     assert body["count"] == len(body["iocs"]) == 15 and body["pending"] == 3
     pending = [i for i in body["iocs"] if i["status"] == "pending"]
     assert len(pending) == 3 and all(i["confidence"] is None for i in pending)
