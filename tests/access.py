@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -46,6 +47,16 @@ class Caller:
         params.update(extra.pop("data", {}) or {})
         return client.get(url, data=params or None, headers=self.headers, **extra)
 
+    def post(self, client: Client, url: str, body, **extra):
+        """POST ``body`` as JSON; a feed token still travels in the query string."""
+        if self.login:
+            client.force_login(self.user)
+        else:
+            client.logout()
+        if self.query:
+            url = f"{url}{'&' if '?' in url else '?'}{urlencode(self.query)}"
+        return client.post(url, data=body, content_type="application/json", headers=self.headers, **extra)
+
 
 def make_user(username: str, tier: Tier, **kwargs):
     user = get_user_model().objects.create_user(username, password="pw-" + username, **kwargs)
@@ -78,12 +89,17 @@ def make_callers() -> dict[str, Caller]:
     }
 
 
-def assert_matrix(client: Client, callers: dict[str, Caller], url: str, expected: dict[str, int]) -> None:
-    """Call ``url`` as every caller and compare the statuses; errors must be JSON with a reason."""
+def assert_matrix(client: Client, callers: dict[str, Caller], url: str, expected: dict[str, int], *,
+                  post=None) -> None:
+    """Call ``url`` as every caller and compare the statuses; errors must be JSON with a reason.
+
+    With ``post`` (a JSON-able body) the route is called with POST instead of GET.
+    """
     assert set(expected) == set(CALLERS), f"matrix for {url} must name every caller"
     seen = {}
     for name in CALLERS:
-        response = callers[name].get(client, url)
+        caller = callers[name]
+        response = caller.get(client, url) if post is None else caller.post(client, url, post)
         seen[name] = response.status_code
         if response.status_code in (401, 403):
             body = response.json()
