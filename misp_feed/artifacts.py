@@ -46,11 +46,15 @@ def strong_etag(body: bytes) -> str:
 def _last_modified(key: str, etag: str) -> int:
     version_key = f"{PREFIX}:version:{key}"
     current = cache.get(version_key)
-    if isinstance(current, list | tuple) and len(current) == 2 and current[0] == etag:
-        return int(current[1])
-    now = int(time.time())
-    cache.set(version_key, (etag, now), VERSION_TTL)
-    return now
+    previous = 0
+    if isinstance(current, list | tuple) and len(current) == 2:
+        if current[0] == etag:
+            return int(current[1])
+        previous = int(current[1])
+    # HTTP dates have one-second resolution: new bytes must never share their predecessor's time.
+    modified = max(int(time.time()), previous + 1)
+    cache.set(version_key, (etag, modified), VERSION_TTL)
+    return modified
 
 
 def get_or_build(key: str, build: Callable[[], tuple[bytes, str] | None]) -> Artifact | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -43,9 +43,12 @@ class Caller:
             client.force_login(self.user)
         else:
             client.logout()
-        params = dict(self.query)
+        url, _, query_string = url.partition("?")  # Django drops a URL's query string when data is given
+        params = dict(parse_qsl(query_string))
+        params.update(self.query)
         params.update(extra.pop("data", {}) or {})
-        return client.get(url, data=params or None, headers=self.headers, **extra)
+        headers = {**self.headers, **(extra.pop("headers", None) or {})}
+        return client.get(url, data=params or None, headers=headers, **extra)
 
     def post(self, client: Client, url: str, body, **extra):
         """POST ``body`` as JSON; a feed token still travels in the query string."""

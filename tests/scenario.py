@@ -82,6 +82,12 @@ def make_ioc(ioc_type: str, value: str | None = None, *, status: str = Status.CO
                               reason=f"test: {status}", tlp=tlp)
 
 
+def the_ioc(ioc_type: str, value: str | None = None, **kwargs) -> IOC:
+    """The IOC (ioc_type, value), created confirmed the first time: for IOCs shared by several threats."""
+    existing = IOC.objects.filter(type=ioc_type, value=value or VALUES[ioc_type]).first()
+    return existing or make_ioc(ioc_type, value, **kwargs)
+
+
 def sight(ioc: IOC, threat: Threat, *, context: str = "", seen_at: datetime | None = None,
           article: Article | None = None) -> Sighting:
     """Record ``ioc`` in ``threat`` (in its first article unless told) and lower the IOC's TLP to match."""

@@ -30,6 +30,11 @@ class LookupView(PendingCountHeaderMixin, TCAPIView):
     def required_tier(self) -> Tier:
         return Tier.RESEARCHER if self.request.method == "POST" else Tier.PUBLIC
 
+    @property
+    def required_scope(self) -> str | None:
+        """A batch is bulk IOC reading: API keys need ``iocs:read`` (one public lookup needs nothing)."""
+        return "iocs:read" if self.request.method == "POST" else None
+
     def link(self, public_id: str) -> str:
         path = f"/threats/{public_id}"
         return f"{settings.SITE_URL}{path}" if settings.SITE_URL else self.request.build_absolute_uri(path)
