@@ -21,7 +21,7 @@ it deletes its copy on the next pull. Pending IOCs are left out until the classi
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 
@@ -47,6 +47,7 @@ from .mapping import (
 from .query import EventData, IOCEntry
 
 CONTEXT_CHARS = 300
+ZERO = timedelta(0)
 
 
 def epoch(moment: datetime) -> int:
@@ -55,7 +56,7 @@ def epoch(moment: datetime) -> int:
 
 def seen(moment: datetime) -> str:
     """first_seen/last_seen as PyMISP writes them (``datetime.isoformat()`` in UTC)."""
-    return moment.astimezone(UTC).isoformat()
+    return (moment if moment.utcoffset() == ZERO else moment.astimezone(UTC)).isoformat()
 
 
 def orgc() -> dict:
@@ -67,16 +68,16 @@ def event_timestamp(data: EventData) -> int:
     return epoch(max(moments))
 
 
-def event_tags(threat) -> list[dict]:
+def event_tags(data: EventData) -> list[dict]:
     """TLP first, then actors, malware and techniques as galaxy tags (sorted, no duplicates)."""
     names: list[str] = []
-    for actor in sorted(threat.actors.all(), key=lambda a: a.name):
-        names += galaxies.actor_tags(actor.name, actor.galaxy_uuid)
-    for malware in sorted(threat.malware.all(), key=lambda m: m.name):
-        names += galaxies.malware_tags(malware.name, malware.kind, malware.galaxy_uuid)
-    for pattern in sorted(threat.attack_patterns.all(), key=lambda p: p.technique_id):
-        names += galaxies.technique_tags(pattern.technique_id, pattern.name)
-    return [tlp_tag(threat.tlp)] + [tag(name) for name in dict.fromkeys(names)]
+    for name, galaxy_uuid in data.entities.actors:
+        names += galaxies.actor_tags(name, galaxy_uuid)
+    for name, kind, galaxy_uuid in data.entities.malware:
+        names += galaxies.malware_tags(name, kind, galaxy_uuid)
+    for technique_id, name in data.entities.techniques:
+        names += galaxies.technique_tags(technique_id, name)
+    return [tlp_tag(data.threat.tlp)] + [tag(name) for name in dict.fromkeys(names)]
 
 
 def event_header(data: EventData) -> dict:
@@ -90,7 +91,7 @@ def event_header(data: EventData) -> dict:
         "timestamp": event_timestamp(data),
         "uuid": str(threat.uuid),
         "Orgc": orgc(),
-        "Tag": event_tags(threat),
+        "Tag": event_tags(data),
     }
 
 
@@ -176,8 +177,8 @@ def reference_attributes(data: EventData, event_uuid, ceiling: int) -> list[dict
         if value:
             out.append(_attribute(event_uuid, *VULNERABILITY, value, comment="Exploited in this incident.",
                                   timestamp=created, to_ids=False))
-    for actor in sorted(data.threat.actors.all(), key=lambda a: a.name):
-        value = misp_value(THREAT_ACTOR[0], galaxies.actor_value(actor.name, actor.galaxy_uuid))
+    for name, galaxy_uuid in data.entities.actors:
+        value = misp_value(THREAT_ACTOR[0], galaxies.actor_value(name, galaxy_uuid))
         if value:
             out.append(_attribute(event_uuid, *THREAT_ACTOR, value, comment="Attributed in the reporting.",
                                   timestamp=created, to_ids=False))

@@ -7,8 +7,10 @@ since a date for a backfill). Views only pick the scope; everything else happens
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +19,7 @@ from apikeys.tlp import TLP
 from .artifacts import Artifact, cached_value, get_or_build
 from .builder import build_event, event_header, hash_lines, manifest_entry
 from .mapping import MAX_FEED_TLP
-from .query import EventData, listed_threats, load_events, threat_by_uuid, threat_stats
+from .query import chunks, headers_data, listed_threat_ids, load_events, publishable_id, threat_ids
 
 PUBLIC_EVENTS = 10
 TOKEN_EVENTS = 50
@@ -57,18 +59,15 @@ def dumps(data) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _chunks(items: list, size: int = CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def _listed(scope: FeedScope) -> list[int]:
+    return listed_threat_ids(scope.clearance, limit=scope.limit, since=scope.since)
 
 
 def _build_manifest(scope: FeedScope) -> tuple[bytes, str]:
-    threats = listed_threats(scope.clearance, limit=scope.limit, since=scope.since)
     entries: dict[str, dict] = {}
-    for chunk in _chunks(threats, 2000):
-        stats = threat_stats(t.id for t in chunk)
-        for threat in chunk:
-            header = event_header(EventData(threat, stats[threat.id], [], [], []))
+    for batch in chunks(_listed(scope)):
+        for data in headers_data(batch):
+            header = event_header(data)
             entries[header["uuid"]] = manifest_entry(header)
     return dumps(entries), JSON
 
@@ -83,24 +82,45 @@ def listed_uuids(scope: FeedScope) -> frozenset[str]:
     return cached_value(f"uuids:{current.etag}", lambda: frozenset(json.loads(current.body)))
 
 
+def _hash_lines(ids: list[int]) -> Iterator[bytes]:
+    """hashes.csv, a batch of events at a time."""
+    for batch in chunks(ids, CHUNK):
+        lines = [line for data in load_events(batch) for line in hash_lines(build_event(data))]
+        yield "".join(f"{line}\n" for line in lines).encode("ascii")
+
+
 def _build_hashes(scope: FeedScope) -> tuple[bytes, str]:
-    threats = listed_threats(scope.clearance, limit=scope.limit, since=scope.since)
-    lines: list[str] = []
-    for chunk in _chunks(threats):
-        for data in load_events(chunk):
-            lines += hash_lines(build_event(data))
-    return "".join(f"{line}\n" for line in lines).encode("ascii"), CSV
+    return b"".join(_hash_lines(_listed(scope))), CSV
 
 
-def hashes(scope: FeedScope) -> Artifact:
-    return get_or_build(f"hashes:{scope.key}", lambda: _build_hashes(scope))
+@dataclass(frozen=True)
+class Stream:
+    """A file too large to build in one go or to cache: streamed, validators taken from its manifest."""
+
+    chunks: Iterator[bytes]
+    content_type: str
+    etag: str
+    last_modified: int
+
+
+def hashes(scope: FeedScope) -> Artifact | Stream:
+    """hashes.csv of the scope's events. A backfill window (every event since a date: thousands of
+    events, tens of MB) is streamed instead of built and cached; its weak ETag derives from the
+    manifest's, since its lines change only when an event listed there changes (which moves the
+    event's timestamp, hence the manifest)."""
+    if scope.limit is not None:
+        return get_or_build(f"hashes:{scope.key}", lambda: _build_hashes(scope))
+    listing = manifest(scope)
+    digest = hashlib.sha256(f"hashes.csv {listing.etag}".encode()).hexdigest()[:40]
+    ids = threat_ids(list(json.loads(listing.body)))
+    return Stream(_hash_lines(ids), CSV, f'W/"{digest}"', listing.last_modified)
 
 
 def _build_event(event_uuid: uuid.UUID) -> tuple[bytes, str] | None:
-    threat = threat_by_uuid(event_uuid, MAX_FEED_TLP)
-    if threat is None:
+    found = publishable_id(event_uuid, MAX_FEED_TLP)
+    if found is None:
         return None
-    (data,) = load_events([threat])
+    (data,) = load_events([found[0]])
     return dumps(build_event(data)), JSON
 
 
@@ -116,8 +136,8 @@ def _may_fetch(scope: FeedScope, event_uuid: uuid.UUID) -> bool:
         return True
     if scope.horizon is None:
         return False
-    threat = threat_by_uuid(event_uuid, scope.clearance)
-    return threat is not None and threat.last_seen >= scope.horizon
+    found = publishable_id(event_uuid, scope.clearance)
+    return found is not None and found[1] >= scope.horizon
 
 
 def event(scope: FeedScope, event_id: str) -> Artifact | None:

@@ -3,8 +3,9 @@
 MISP's feed reader ignores ``Galaxy`` blocks and links clusters by tag name (FORMATS.md 1.3), so
 the value must be the cluster's exact ``value``: "APT28", "Emotet", "PowerShell - T1059.001". We
 resolve names, synonyms, galaxy uuids and ATT&CK ids against the misp-galaxy data that
-``pymispgalaxies`` ships (read once per process, ~0.2 s, a few small dicts kept). A name no galaxy
-knows still gets the tag with our own name: MISP keeps it as a plain tag.
+``pymispgalaxies`` ships (read once per process, ~0.2 s, a few small dicts kept; each entity's
+tags are then memoised). A name no galaxy knows still gets the tag with our own name: MISP keeps
+it as a plain tag.
 """
 
 from __future__ import annotations
@@ -61,16 +62,19 @@ def tag_name(galaxy: str, value: str) -> str:
     return f'misp-galaxy:{galaxy}="{value.replace(chr(34), chr(39))}"'
 
 
+@cache
 def actor_value(name: str, galaxy_uuid=None) -> str:
     """The threat-actor galaxy's value for this actor (aliases resolved), else our name."""
     return index("threat-actor").find(name, galaxy_uuid) or name
 
 
-def actor_tags(name: str, galaxy_uuid=None) -> list[str]:
-    return [tag_name("threat-actor", actor_value(name, galaxy_uuid))]
+@cache
+def actor_tags(name: str, galaxy_uuid=None) -> tuple[str, ...]:
+    return (tag_name("threat-actor", actor_value(name, galaxy_uuid)),)
 
 
-def malware_tags(name: str, kind: str, galaxy_uuid=None) -> list[str]:
+@cache
+def malware_tags(name: str, kind: str, galaxy_uuid=None) -> tuple[str, ...]:
     """Malpedia (malware) or tool galaxy, plus MITRE's software entry when ATT&CK knows it."""
     primary = "tool" if kind == "tool" else "malpedia"
     tags = [tag_name(primary, index(primary).find(name, galaxy_uuid) or name)]
@@ -79,12 +83,13 @@ def malware_tags(name: str, kind: str, galaxy_uuid=None) -> list[str]:
         if value:
             tags.append(tag_name(galaxy, value))
             break
-    return tags
+    return tuple(tags)
 
 
-def technique_tags(technique_id: str, name: str = "") -> list[str]:
+@cache
+def technique_tags(technique_id: str, name: str = "") -> tuple[str, ...]:
     """``mitre-attack-pattern="<name> - <id>"`` (the ATT&CK galaxy's own value, looked up by id)."""
     value = index("mitre-attack-pattern").find(external_id=technique_id)
     if value is None:
         value = f"{name} - {technique_id}" if name else technique_id
-    return [tag_name("mitre-attack-pattern", value)]
+    return (tag_name("mitre-attack-pattern", value),)

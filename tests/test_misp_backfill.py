@@ -20,8 +20,8 @@ def world(db):
     return {"days": days, "old": old, "callers": make_callers()}
 
 
-def get(client, world, url, caller="researcher_token", **params):
-    return world["callers"][caller].get(client, url, data=params)
+def get(client, world, url, caller="researcher_token", headers=None, **params):
+    return world["callers"][caller].get(client, url, data=params, headers=headers)
 
 
 def titles(response) -> list[str]:
@@ -52,7 +52,12 @@ def test_the_path_form_is_the_same_feed(client, world):
     assert titles(get(client, world, f"/api/misp/since/{since}/manifest.json"))[:1] == ["Day 0"]
     event = world["days"][60]
     assert get(client, world, f"/api/misp/days/90/{event.uuid}.json").status_code == 200
-    assert get(client, world, "/api/misp/days/90/hashes.csv").content.count(b"\n") > 70
+    streamed = get(client, world, "/api/misp/days/90/hashes.csv")  # a window's hashes.csv is streamed
+    lines = b"".join(streamed.streaming_content).decode().splitlines()
+    assert len(lines) == 2 * 70  # each event: its IPv4 and its source link
+    assert {line.split(",")[1] for line in lines} == {str(t.uuid) for t in world["days"]}
+    again = get(client, world, "/api/misp/days/90/hashes.csv", headers={"If-None-Match": streamed["ETag"]})
+    assert streamed["ETag"].startswith('W/"') and again.status_code == 304
 
 
 def test_events_in_the_callers_window_are_served_even_if_not_listed(client, world):
