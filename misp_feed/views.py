@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
@@ -56,16 +58,21 @@ class MispFileView(TCAPIView):
 
 
 class ManifestView(MispFileView):
+    @extend_schema(summary="MISP feed manifest.json", responses={200: OpenApiTypes.OBJECT, 304: None})
     def get(self, request, **kwargs):
         return self.serve(feed.manifest(self.scope()))
 
 
 class EventView(MispFileView):
+    @extend_schema(summary="One MISP event (PyMISP feed format)", responses={200: OpenApiTypes.OBJECT, 304: None,
+                                                                              404: OpenApiTypes.OBJECT})
     def get(self, request, event_id: str, **kwargs):
         return self.serve(feed.event(self.scope(), event_id))
 
 
 class HashesView(MispFileView):
+    @extend_schema(summary="MISP feed hashes.csv (md5 of each value, event uuid)",
+                   responses={(200, "text/csv"): OpenApiTypes.STR, 304: None})
     def get(self, request, **kwargs):
         return self.serve(feed.hashes(self.scope()))
 

@@ -9,12 +9,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from apikeys.api import TCAPIView
 from apikeys.tiers import Tier
-from iocs.normalize import InvalidIOC
+from iocs.normalize import InvalidIOC, IOCType
 from iocs.stats import PendingCountHeaderMixin
 
 from . import params
@@ -39,6 +41,17 @@ class LookupView(PendingCountHeaderMixin, TCAPIView):
         path = f"/threats/{public_id}"
         return f"{settings.SITE_URL}{path}" if settings.SITE_URL else self.request.build_absolute_uri(path)
 
+    @extend_schema(
+        summary="Look up one IOC value",
+        parameters=[
+            OpenApiParameter("value", str, required=True, description="IP, domain, URL, hash, e-mail or wallet; "
+                             "defanged forms accepted"),
+            OpenApiParameter("type", str, enum=list(IOCType.values), description="skip type inference"),
+            OpenApiParameter("limit", int, description=f"clusters, 1-{params.MAX_LIMIT} (default "
+                             f"{params.DEFAULT_LIMIT})"),
+        ],
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         limit = params.parse_limit(request.query_params.get("limit"))
         key = params.parse_value(request.query_params.get("value"),
@@ -46,6 +59,8 @@ class LookupView(PendingCountHeaderMixin, TCAPIView):
         (result,) = lookup([key], self.clearance, limit)
         return Response(result_json(request.query_params["value"], result, self.link))
 
+    @extend_schema(summary=f"Look up to {params.MAX_BATCH} IOC values", request=OpenApiTypes.OBJECT,
+                   responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
     def post(self, request):
         body = request.data
         limit = params.parse_limit(body.get("limit") if isinstance(body, dict) else None)
