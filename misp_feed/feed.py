@@ -132,12 +132,13 @@ def parse_uuid(text: str) -> uuid.UUID | None:
 
 
 def _may_fetch(scope: FeedScope, event_uuid: uuid.UUID) -> bool:
-    if str(event_uuid) in listed_uuids(scope):
-        return True
-    if scope.horizon is None:
-        return False
-    found = publishable_id(event_uuid, scope.clearance)
-    return found is not None and found[1] >= scope.horizon
+    """Within the horizon: one indexed query. Otherwise only if the (small) latest-N manifest lists
+    it; a backfill window's manifest (thousands of events) is never built just to answer this."""
+    if scope.horizon is not None:
+        found = publishable_id(event_uuid, scope.clearance)
+        if found is not None and found[1] >= scope.horizon:
+            return True
+    return scope.limit is not None and str(event_uuid) in listed_uuids(scope)
 
 
 def event(scope: FeedScope, event_id: str) -> Artifact | None:
