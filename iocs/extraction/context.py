@@ -1,0 +1,88 @@
+"""The words around a value: the sentence or table row it came from, and what they say about it.
+
+Keyword categories (what the classifier reads in ``ExtractedIOC.keywords``):
+
+- threat cues: ``c2`` (C2, C&C, command and control, beacon), ``payload`` (payload, dropper,
+  downloader, loader, stager, implant, backdoor), ``phishing`` (phishing, lure, spoofed, fake),
+  ``exfiltration``, ``malicious`` (malicious, malware, attacker, ransomware, miner, botnet, exploit),
+  ``delivery`` (download, hosted, distribution, served from), ``ioc`` (IoC, indicators);
+- benign cues: ``legitimate`` (legitimate, benign, clean, official, genuine, not malicious),
+  ``reference`` (blog post, article, report, paper, more information, available at, see, read,
+  documentation, research, advisory), ``victim`` (victim, targeted organisation);
+- roles of a hash that is not a file's: ``certificate`` (thumbprint, certificate, serial, x509),
+  ``password`` (password, passphrase, credential), ``other_hash`` (imphash, authentihash, ssdeep,
+  TLSH, pdb, GUID, mutex, key, JA3).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Whole words (lower-case) -> category.
+_WORDS: dict[str, str] = {}
+for _category, _words in {
+    "c2": "c2 c&c cnc beacon beacons beaconing callback",
+    "payload": "payload payloads dropper droppers downloader downloaders loader loaders stager stagers implant "
+               "implants backdoor backdoors trojan trojans trojanized rat",
+    "phishing": "phishing phish phished lure lures spoofed spoofing fake typosquatting impersonating",
+    "exfiltration": "exfiltration exfiltrate exfiltrated exfil",
+    "malicious": "malicious malware attacker attackers ransomware miner miners botnet exploit exploits exploited "
+                 "apt",
+    "delivery": "download downloads downloaded hosted hosting distributed distribution served staging",
+    "ioc": "ioc iocs indicator indicators",
+    "legitimate": "legitimate benign clean official genuine trusted harmless",
+    "reference": "blog blogs blogpost blogposts article articles report reports paper papers whitepaper "
+                 "whitepapers documentation research advisory advisories published analysis",
+    "victim": "victim victims",
+    "certificate": "thumbprint thumbprints certificate certificates serial x509 fingerprint fingerprints signer",
+    "password": "password passwords passphrase passphrases credential credentials",
+    "other_hash": "imphash authentihash ssdeep tlsh pdb guid mutex mutexes ja3 ja3s jarm rsa modulus hwid",
+}.items():
+    _WORDS.update(dict.fromkeys(_words.split(), _category))
+
+# Phrases (lower-case substrings) -> category.
+_PHRASES: tuple[tuple[str, str], ...] = (
+    ("command and control", "c2"), ("command-and-control", "c2"), ("control server", "c2"),
+    ("threat actor", "malicious"), ("served from", "delivery"), ("not malicious", "legitimate"),
+    ("blog post", "reference"), ("more information", "reference"), ("available at", "reference"),
+    ("available on", "reference"), ("available here", "reference"), ("read more", "reference"),
+    ("see also", "reference"), ("targeted organi", "victim"), ("public key", "other_hash"),
+    ("private key", "other_hash"), ("bot id", "other_hash"), ("x.509", "certificate"),
+)
+_WORD = re.compile(r"[a-z0-9&]+")
+_PHRASE = re.compile("|".join(re.escape(phrase) for phrase, _ in _PHRASES))
+_PHRASE_CATEGORY = dict(_PHRASES)
+
+THREAT_CUES = frozenset({"c2", "payload", "phishing", "exfiltration", "malicious", "delivery", "ioc"})
+BENIGN_CUES = frozenset({"legitimate", "reference", "victim"})
+HASH_ROLES = frozenset({"certificate", "password", "other_hash"})
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\s*\n")
+MAX_CONTEXT = 300
+
+
+def keywords(text: str) -> frozenset[str]:
+    """Keyword categories present in ``text``."""
+    low = text.lower()
+    found = {_WORDS[w] for w in _WORD.findall(low) if w in _WORDS}
+    for phrase in _PHRASE.findall(low):
+        found.add(_PHRASE_CATEGORY[phrase])
+    return frozenset(found)
+
+
+def sentence_bounds(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """The sentence around ``text[start:end]``, searched within ``[lo, hi)`` (a paragraph window)."""
+    left = max(lo, start - MAX_CONTEXT // 2)
+    s = left
+    for m in _SENTENCE_END.finditer(text, left, start):
+        s = m.end()
+    right = min(hi, end + MAX_CONTEXT // 2)
+    m = _SENTENCE_END.search(text, end, right)
+    e = m.end() if m else right
+    return s, e
+
+
+def tidy(text: str) -> str:
+    """One line, no runs of blanks, at most MAX_CONTEXT characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_CONTEXT else text[: MAX_CONTEXT - 1] + "\u2026"

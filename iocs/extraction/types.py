@@ -1,0 +1,35 @@
+"""What extraction returns: :class:`ExtractedIOC`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CODE, TABLE, LIST, HEADING, PROSE = "code", "table", "list", "heading", "prose"
+LISTED_BLOCKS = frozenset({CODE, TABLE, LIST})
+NETWORK_TYPES = frozenset({"ipv4", "ipv6", "domain", "url", "email"})
+# Types beyond the IOC table's: CVE ids and ATT&CK technique ids are entities, not IOCs.
+ENTITY_TYPES = frozenset({"cve", "attack-pattern"})
+
+@dataclass(slots=True)
+class ExtractedIOC:
+    """One IOC found in a text, with what the classifier needs to judge it (see iocs.evidence)."""
+
+    type: str
+    value: str
+    context: str
+    offset: int = 0
+    block: str = PROSE  # code | table | list | heading | prose (of the occurrence kept as context)
+    defanged: bool = False  # the author defanged at least one occurrence
+    standalone: bool = False  # an occurrence led its own line (an IOC list entry)
+    link: bool = False  # cited as a hyperlink (markup with anchor text, <autolink>, href)
+    in_ioc_section: bool = False
+    in_reference_section: bool = False
+    column: str = ""  # table column header, when known
+    keywords: frozenset[str] = frozenset()
+    occurrences: int = 1
+    article_defangs: bool = False  # the article defangs some of its network IOCs
+
+    @property
+    def listed(self) -> bool:
+        """Presented as an IOC: in a code block, table or list, or alone on its line."""
+        return self.block in LISTED_BLOCKS or self.standalone
