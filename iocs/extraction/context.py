@@ -6,12 +6,15 @@ Keyword categories (what the classifier reads in ``ExtractedIOC.keywords``):
   downloader, loader, stager, implant, backdoor), ``phishing`` (phishing, lure, spoofed, fake),
   ``exfiltration``, ``malicious`` (malicious, malware, attacker, ransomware, miner, botnet, exploit),
   ``delivery`` (download, hosted, distribution, served from), ``ioc`` (IoC, indicators);
-- benign cues: ``legitimate`` (legitimate, benign, clean, official, genuine, not malicious),
+- benign cues: ``legitimate`` (legitimate, clean, official, genuine, trusted: weak, abused
+  legitimate software is still an IOC), ``benign`` (benign, harmless, not malicious: explicit),
   ``reference`` (blog post, article, report, paper, more information, available at, see, read,
   documentation, research, advisory), ``victim`` (victim, targeted organisation);
-- roles of a hash that is not a file's: ``certificate`` (thumbprint, certificate, serial, x509),
-  ``password`` (password, passphrase, credential), ``other_hash`` (imphash, authentihash, ssdeep,
-  TLSH, pdb, GUID, mutex, key, JA3).
+
+Roles (:func:`roles_in`, read from a column header, a label right before the value, or for a hash
+its nearest heading) say a value is not an indicator of its type: ``password`` (password,
+passphrase, credential), ``certificate`` (thumbprint, certificate, serial, x509, fingerprint),
+``other_hash`` (imphash, authentihash, ssdeep, TLSH, pdb, GUID, mutex, JA3, RSA key, user agent).
 """
 
 from __future__ import annotations
@@ -30,43 +33,55 @@ for _category, _words in {
                  "apt",
     "delivery": "download downloads downloaded hosted hosting distributed distribution served staging",
     "ioc": "ioc iocs indicator indicators",
-    "legitimate": "legitimate benign clean official genuine trusted harmless",
+    "legitimate": "legitimate clean official genuine trusted",
+    "benign": "benign harmless",
     "reference": "blog blogs blogpost blogposts article articles report reports paper papers whitepaper "
                  "whitepapers documentation research advisory advisories published analysis",
     "victim": "victim victims",
-    "certificate": "thumbprint thumbprints certificate certificates serial x509 fingerprint fingerprints signer",
-    "password": "password passwords passphrase passphrases credential credentials",
-    "other_hash": "imphash authentihash ssdeep tlsh pdb guid mutex mutexes ja3 ja3s jarm rsa modulus hwid",
 }.items():
     _WORDS.update(dict.fromkeys(_words.split(), _category))
 
 # Phrases (lower-case substrings) -> category.
 _PHRASES: tuple[tuple[str, str], ...] = (
     ("command and control", "c2"), ("command-and-control", "c2"), ("control server", "c2"),
-    ("threat actor", "malicious"), ("served from", "delivery"), ("not malicious", "legitimate"),
+    ("threat actor", "malicious"), ("served from", "delivery"), ("not malicious", "benign"),
+    ("non-malicious", "benign"), ("not malware", "benign"),
     ("blog post", "reference"), ("more information", "reference"), ("available at", "reference"),
     ("available on", "reference"), ("available here", "reference"), ("read more", "reference"),
-    ("see also", "reference"), ("targeted organi", "victim"), ("public key", "other_hash"),
-    ("private key", "other_hash"), ("bot id", "other_hash"), ("x.509", "certificate"),
+    ("see also", "reference"), ("targeted organi", "victim"),
 )
 _WORD = re.compile(r"[a-z0-9&]+")
+# "legitimate-looking" is no claim of legitimacy.
+_NEGATED = re.compile(r"legitimate[- ]looking|legit[- ]looking")
 _PHRASE = re.compile("|".join(re.escape(phrase) for phrase, _ in _PHRASES))
 _PHRASE_CATEGORY = dict(_PHRASES)
 
 THREAT_CUES = frozenset({"c2", "payload", "phishing", "exfiltration", "malicious", "delivery", "ioc"})
-BENIGN_CUES = frozenset({"legitimate", "reference", "victim"})
-HASH_ROLES = frozenset({"certificate", "password", "other_hash"})
+BENIGN_CUES = frozenset({"legitimate", "benign", "reference", "victim"})
+ROLES = frozenset({"certificate", "password", "other_hash"})
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\s*\n")
 MAX_CONTEXT = 300
 
 
+_ROLE = re.compile(
+    r"(?i)\b(?:(?P<password>passwords?|passwd|passphrases?|credentials?)|"
+    r"(?P<certificate>thumbprints?|certificates?|serial(?: number)?|x\.?509|fingerprints?|signer)|"
+    r"(?P<other_hash>imphash|authentihash|ssdeep|tlsh|pdb|mutex(?:es)?|guid|ja3s?|jarm|rsa|public key|modulus|"
+    r"user[- ]agents?|registry))\b"
+)
+
+
+def roles_in(label: str) -> frozenset[str]:
+    """Role categories named in a column header or label."""
+    return frozenset(m.lastgroup for m in _ROLE.finditer(label) if m.lastgroup)
+
+
 def keywords(text: str) -> frozenset[str]:
     """Keyword categories present in ``text``."""
-    low = text.lower()
-    found = {_WORDS[w] for w in _WORD.findall(low) if w in _WORDS}
-    for phrase in _PHRASE.findall(low):
-        found.add(_PHRASE_CATEGORY[phrase])
+    low = _NEGATED.sub(" ", text.lower())
+    found = {_PHRASE_CATEGORY[phrase] for phrase in _PHRASE.findall(low)}
+    found.update(_WORDS[w] for w in _WORD.findall(_PHRASE.sub(" ", low)) if w in _WORDS)
     return frozenset(found)
 
 

@@ -3,13 +3,14 @@ occurrences into one :class:`ExtractedIOC` per (type, value)."""
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from iocs.normalize import InvalidIOC, normalize
 
 from . import patterns
-from .context import keywords, sentence_bounds, tidy
+from .context import keywords, roles_in, sentence_bounds, tidy
 from .refang import Refanged
 from .structure import HEADING, NETWORK_SECTION, PROSE, TABLE, Layout, Section
 from .types import NETWORK_TYPES, ExtractedIOC
@@ -17,6 +18,14 @@ from .types import NETWORK_TYPES, ExtractedIOC
 _RANK = {"code": 3, "table": 3, "list": 2, "heading": 1, PROSE: 0}
 _LEAD = patterns.LINE_LEAD.fullmatch
 _NONE: frozenset[str] = frozenset()
+_HASHES = frozenset({"md5", "sha1", "sha256"})
+_ROLE_LABEL_END = re.compile(r"[:=]\s*[\"'(]?\s*$")  # "Password: ", "thumbprint = "
+_HASH_ROLE_HEADING = re.compile(
+    r"(?i)\b(?:(?P<certificate>thumbprints?|certificates?|fingerprints?|x\.?509)|"
+    r"(?P<other_hash>keys?|rc4|aes|xor|salt|iv|modulus|imphash|authentihash|ssdeep|tlsh))\b(?!\.\w)"
+)
+_FILE_HEADING = re.compile(
+    r"(?i)\b(?:samples?|files?|hashes|payloads?|binar(?:y|ies)|executables?|droppers?|dlls?)\b|\.\w{2,4}\b")
 
 
 @dataclass(slots=True)
@@ -74,17 +83,21 @@ class DocumentState:
     def add(self, ioc_type: str, value: str, hit: Hit) -> None:
         """Record one occurrence; the context text is cut once, in :meth:`results`."""
         start, end = hit.start, hit.end
-        doc, lay = self.doc, self.layout
+        doc, lay, text = self.doc, self.layout, self.doc.text
         line = bisect_right(lay.line_starts, start) - 1
         kind = lay.kinds[line]
         line_start = lay.line_starts[line]
-        standalone = kind != HEADING and (start == line_start or _LEAD(doc.text, line_start, start) is not None)
+        line_end = line_start + len(self.lines[line])
+        standalone = kind != HEADING and (start == line_start or _LEAD(text, line_start, start) is not None)
+        if standalone and kind == PROSE:
+            standalone = not text[end:line_end].strip(" .,;:)\t")  # prose: only if alone on its line
         if kind == PROSE and not standalone:
-            s, e = sentence_bounds(doc.text, start, end, 0, len(doc.text))
+            s, e = sentence_bounds(text, start, end, 0, len(text))
         else:
-            s, e = line_start, line_start + len(self.lines[line])
+            s, e = line_start, line_end
         column = self.column(line, start) if kind == TABLE else ""
-        kw = self._keywords(line, kind, s, e, column, end - start)
+        kw = self._keywords(line, kind, s, e, start, end, column)
+        roles = self._roles(ioc_type, line, kind, line_start, start, column)
         defanged = doc.is_defanged(start, end) if doc.defang_marks else False
         key = (ioc_type, value)
         cur = self.found.get(key)
@@ -93,7 +106,8 @@ class DocumentState:
         if cur is None:
             self.found[key] = ExtractedIOC(
                 ioc_type, value, "", start, kind, defanged, standalone, hit.link,
-                sec is not None and sec.ioc, sec is not None and sec.reference, column, kw,
+                sec is not None and sec.ioc, sec is not None and sec.reference, column, kw, roles,
+                sec.title if sec is not None else "",
             )
             self._spans[key] = (s, e, start)
             return
@@ -106,21 +120,20 @@ class DocumentState:
             cur.in_reference_section |= sec.reference
         if kw - cur.keywords:
             cur.keywords = cur.keywords | kw
+        if cur.roles:  # a role only counts when every occurrence has one (else it was an IOC somewhere)
+            cur.roles = cur.roles & roles
         if _RANK.get(kind, 0) > _RANK.get(cur.block, 0):
             cur.block, cur.column = kind, column
+            cur.heading = sec.title if sec is not None else ""
             self._spans[key] = (s, e, start)
 
-    def _keywords(self, line: int, kind: str, s: int, e: int, column: str, size: int) -> frozenset[str]:
-        """Keywords of the sentence/line, its column header, block intro and section title."""
+    def _keywords(self, line: int, kind: str, s: int, e: int, start: int, end: int, column: str) -> frozenset[str]:
+        """Keywords of the sentence/line (the value itself left out), its column header, block
+        intro and section title."""
         cache = self._kw_cache
-        if kind == PROSE:
-            own = keywords(self.doc.text[s:e])
-        elif e - s <= size + 4:
-            own = _NONE  # the line is the value itself
-        else:
-            own = cache.get(("line", line))
-            if own is None:
-                own = cache[("line", line)] = keywords(self.lines[line])
+        text = self.doc.text
+        before, after = text[s:start], text[end:e]
+        own = keywords(before + " " + after) if len(before) + len(after) > 4 else _NONE
         lay = self.layout
         shared_key = ("block", lay.intros[line], lay.sections[line])
         shared = cache.get(shared_key)
@@ -133,6 +146,30 @@ class DocumentState:
                 col = cache[("col", column)] = keywords(column)
             shared = shared | col
         return own | shared if own else shared
+
+    def _roles(self, ioc_type: str, line: int, kind: str, line_start: int, start: int, column: str) -> frozenset[str]:
+        """What the table column, the label right before the value, or (for a hash) the nearest
+        heading says the value is, when that is not an indicator: password, certificate, ..."""
+        text = self.doc.text
+        if kind == TABLE:
+            label = column
+            cell_start = text.rfind("|", line_start, start)  # the bar opening the value's cell
+            if cell_start >= 0 and not text[cell_start + 1:start].strip():
+                prev_bar = text.rfind("|", line_start, cell_start)
+                prev_cell = text[prev_bar + 1:cell_start].strip() if prev_bar >= 0 else ""
+                if len(prev_cell) <= 30:  # a label cell ("Thumbprint (SHA-1)"), not another value
+                    label += " | " + prev_cell
+        else:
+            label = text[max(line_start, start - 40):start]
+            label = label if _ROLE_LABEL_END.search(label) else ""
+        roles = roles_in(label) if label else _NONE
+        if ioc_type in _HASHES:  # a hash under a "Certificates"/"Key 1" heading is no file's hash
+            sec = self.section(line)
+            if sec is not None and not _FILE_HEADING.search(sec.title):
+                m = _HASH_ROLE_HEADING.search(sec.title)
+                if m:
+                    roles = roles | {m.lastgroup}
+        return roles
 
     def results(self) -> list[ExtractedIOC]:
         """One ExtractedIOC per (type, value), in order of first appearance, offsets in the original."""
@@ -152,6 +189,9 @@ def blank(text: str, spans: list[tuple[int, int]]) -> str:
         return text
     parts, last = [], 0
     for s, e in spans:
+        s = max(s, last)
+        if e <= s:
+            continue
         parts.append(text[last:s])
         parts.append(" " * (e - s))
         last = e

@@ -113,6 +113,11 @@ def looks_like_package_name(host: str) -> bool:
     return first in JAVA_ROOTS and host.count(".") >= 1 and not host.startswith(("www.",))
 
 
+def looks_like_library(host: str) -> bool:
+    """``libc.so``, ``libcurl.so``, ``mod_env.so``: shared objects, whatever the context."""
+    return host.endswith(".so") and (host.startswith(("lib", "mod_")) or (host.count(".") == 1 and "_" in host))
+
+
 def looks_like_file_name(host: str) -> bool:
     """A name on a file-extension TLD (``loader.zip``, ``libc.so``): only a domain with a network cue."""
     return host.rsplit(".", 1)[-1] in FILE_LIKE_TLDS

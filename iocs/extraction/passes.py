@@ -25,8 +25,8 @@ from .document import DocumentState, Hit, blank, norm
 
 def run_passes(state: DocumentState) -> None:
     text = state.doc.text
-    spans = _urls(state, text)
-    text = blank(text, spans)
+    spans = _urls(state, text) + [m.span() for m in patterns.OTHER_URI.finditer(text)]
+    text = blank(text, sorted(spans))
     spans = _emails(state, text)
     text = blank(text, spans)
     _dotted(state, text)
@@ -117,7 +117,7 @@ def _emails(state: DocumentState, text: str) -> list[tuple[int, int]]:
         if not local or not domain:
             continue
         start, end = local.start(), domain.end()
-        if start and (text[start - 1].isalnum() or text[start - 1] in "._%+-"):
+        if start and (text[start - 1].isalnum() or text[start - 1] in "._%+-/"):
             continue
         host = domain.group().lower()
         if not hosts.is_public_host(host) or hosts.looks_like_file_name(host):
@@ -206,7 +206,9 @@ def _domain(state: DocumentState, text: str, token: str, start: int, end: int) -
     defanged = state.doc.is_defanged(start, end)
     if hosts.looks_like_package_name(host) and not defanged:
         return
-    if hosts.looks_like_file_name(host):
+    if hosts.looks_like_file_name(host) and not defanged:
+        if hosts.looks_like_library(host):
+            return
         line = state.line_of(start)
         if not state.network_cue(line, start, defanged):
             return

@@ -17,6 +17,10 @@ URL_SCHEMES = r"https?|ftps?|sftp|wss?|tcp|udp|smb|file"
 URL_ANCHOR = re.compile(r"://")
 URL_SCHEME_BEFORE = re.compile(rf"(?:{URL_SCHEMES})$", re.IGNORECASE)
 URL_BODY = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[^\s<>\"'`{}|\\^\[\]()/?#]+)[^\s<>\"'`{}|\\^\[\]]*")
+# URIs of other schemes are no IOC of ours, but their parameters hold file names and versions
+# (magnet:?xt=...&dn=Setup.v2.0.1.zip): blanked with the URLs.
+# A magnet link's display name often keeps its spaces: it runs to the end of the line or cell.
+OTHER_URI = re.compile(r"(?i:magnet:\?[^\n|<>\"]+|(?:data|ed2k):[^\s<>\"'`|\]\[]+)")
 URL_TRAILING = ".,;:!?'\"*_~>"
 
 AT_ANCHOR = re.compile(r"@")

@@ -17,7 +17,7 @@ CODE, TABLE, LIST, HEADING, PROSE, BLANK = "code", "table", "list", "heading", "
 _MD_HEADING = re.compile(r"#{1,6}(?=[^#])\s*(.*?)\s*#*\s*$")
 _ADOC_HEADING = re.compile(r"={1,6}\s+(.*\S)\s*$")
 _BLOCK_TITLE = re.compile(r"\.([A-Za-z][^.].*)$")
-_LIST_ITEM = re.compile(r"(?:[-*+\u2022\u00b7\u25cf\u25aa]|\d{1,3}[.)]|\.{1,3}|[a-z][.)])\s+\S")
+_LIST_ITEM = re.compile(r"(?:[-*+\u2022\u00b7\u25cf\u25aa]{1,5}|\d{1,3}[.)]|\.{1,5}|[a-z][.)])\s+\S")
 _FENCE = re.compile(r"(?:```|~~~)")
 _ADOC_DELIM = re.compile(r"(?:-{4,}|\.{4,}|\+{4,})\s*$")
 _TABLE_DELIM = re.compile(r"[|!,:]={3,}\s*$")
@@ -30,7 +30,7 @@ IOC_SECTION = re.compile(
     re.IGNORECASE,
 )
 NETWORK_SECTION = re.compile(
-    r"\b(?:network|c&c|c2|cnc|command.and.control|servers?|domains?|hosts?|hostnames?|urls?|"
+    r"\b(?:network|c&c|c2|cnc|command.and.control|servers?|domains?|hosts?(?![- ]based)|hostnames?|urls?|"
     r"ip(?:v[46])?s?|infrastructure|dns|dga|download|exfiltration|phishing|websites?)\b",
     re.IGNORECASE,
 )
@@ -46,6 +46,7 @@ class Section:
     """A heading and what its chain of headings says about the lines under it."""
 
     title: str
+    level: int = 1
     ioc: bool = False
     network: bool = False
     reference: bool = False
@@ -63,9 +64,11 @@ class Layout:
     section_list: list[Section] = field(default_factory=list)
 
 
-def _classify(title: str, parents: list[Section]) -> Section:
-    sec = Section(title=title)
+def _classify(title: str, level: int, parents: list[Section]) -> Section:
+    sec = Section(title=title, level=level)
     sec.reference = bool(REFERENCE_SECTION.search(title))
+    # The document title ("= X Indicators of Compromise") says nothing about one section's content.
+    parents = [p for p in parents if p.level > 1]
     sec.ioc = bool(IOC_SECTION.search(title)) or any(p.ioc for p in parents)
     sec.network = bool(NETWORK_SECTION.search(title)) or (
         not IOC_SECTION.search(title) and any(p.network for p in parents))
@@ -89,7 +92,7 @@ def analyse(text: str) -> tuple[Layout, list[str]]:
     def push(level: int, title: str) -> None:
         while stack and stack[-1][0] >= level:
             stack.pop()
-        lay.section_list.append(_classify(title, [lay.section_list[i] for _, i in stack]))
+        lay.section_list.append(_classify(title, level, [lay.section_list[i] for _, i in stack]))
         stack.append((level, len(lay.section_list) - 1))
 
     for idx, line in enumerate(lines):

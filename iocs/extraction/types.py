@@ -25,7 +25,9 @@ class ExtractedIOC:
     in_ioc_section: bool = False
     in_reference_section: bool = False
     column: str = ""  # table column header, when known
-    keywords: frozenset[str] = frozenset()
+    keywords: frozenset[str] = frozenset()  # cue categories (iocs.extraction.context)
+    roles: frozenset[str] = frozenset()  # password / certificate / other_hash, in every occurrence
+    heading: str = ""  # the nearest section heading
     occurrences: int = 1
     article_defangs: bool = False  # the article defangs some of its network IOCs
 
