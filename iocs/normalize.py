@@ -65,7 +65,6 @@ _REFANG_RULES: list[tuple[re.Pattern[str], str]] = [
 
 # Every rule above needs one of these; a value without any is returned untouched (the common case).
 _MAYBE_DEFANGED = re.compile(r"[\[({\\]")
-_DEFANGED_SCHEMES = ("hxxp", "h**p", "fxp")
 
 
 def refang(text: str) -> str:
@@ -73,7 +72,7 @@ def refang(text: str) -> str:
     ``[@]``, ``[at]``, ``[://]``, ``\\.``. Plain prose is left as it is."""
     if not _MAYBE_DEFANGED.search(text):
         low = text.lower()
-        if not any(scheme in low for scheme in _DEFANGED_SCHEMES):
+        if "hxxp" not in low and "h**p" not in low and "fxp" not in low:
             return text
     for pattern, replacement in _REFANG_RULES:
         text = pattern.sub(replacement, text)

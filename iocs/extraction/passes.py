@@ -25,7 +25,7 @@ from .document import DocumentState, Hit, blank, norm
 
 def run_passes(state: DocumentState) -> None:
     text = state.doc.text
-    spans = _urls(state, text) + [m.span() for m in patterns.OTHER_URI.finditer(text)]
+    spans = _urls(state, text) + _magnets(text)
     text = blank(text, sorted(spans))
     spans = _emails(state, text)
     text = blank(text, spans)
@@ -57,11 +57,13 @@ def _is_link(text: str, start: int, end: int) -> bool:
 
 
 def _host_ok(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
-    except ValueError:
-        return hosts.is_public_host(host)
+    if host[:1].isdigit() or ":" in host:
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+            return True
+        except ValueError:
+            pass
+    return hosts.is_public_host(host)
 
 
 def _urls(state: DocumentState, text: str) -> list[tuple[int, int]]:
@@ -103,6 +105,12 @@ def _url(state: DocumentState, text: str, raw: str, start: int) -> bool:
         return False
     state.add("url", value, Hit(start, end, link=_is_link(text, start, end)))
     return True
+
+
+def _magnets(text: str) -> list[tuple[int, int]]:
+    """Magnet links: not IOCs of ours, but their display names hold file names and versions."""
+    return [(m.start() - 1, m.end()) for m in patterns.MAGNET_ANCHOR.finditer(text)
+            if m.start() and text[m.start() - 1] in "mM"]
 
 
 #

@@ -20,7 +20,9 @@ URL_BODY = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[^\s<>\"'`{}|\\^\[\]()/?#]+)[^\s<>
 # URIs of other schemes are no IOC of ours, but their parameters hold file names and versions
 # (magnet:?xt=...&dn=Setup.v2.0.1.zip): blanked with the URLs.
 # A magnet link's display name often keeps its spaces: it runs to the end of the line or cell.
-OTHER_URI = re.compile(r"(?i:magnet:\?[^\n|<>\"]+|(?:data|ed2k):[^\s<>\"'`|\]\[]+)")
+# Anchored on the literal "agnet:?" (an initial case-insensitive alternation would be tried at
+# every offset); the "m" before it is checked by the caller.
+MAGNET_ANCHOR = re.compile(r"agnet:\?[^\n|<>\"]+")
 URL_TRAILING = ".,;:!?'\"*_~>"
 
 AT_ANCHOR = re.compile(r"@")
