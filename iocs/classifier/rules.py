@@ -295,5 +295,17 @@ def classify_found(found: ExtractedIOC, *, warninglists: Warninglists | None = N
 
 
 def _judge(wl: Warninglists, ioc_type: str, value: str, ev: _Evidence, source_count: int) -> Verdict:
-    return (_value_rules(wl, ioc_type, value) or _presentation_rules(wl, ioc_type, value, ev)
-            or _score(wl, ioc_type, value, ev, source_count))
+    verdict = _value_rules(wl, ioc_type, value)
+    if verdict is not None:
+        return verdict
+    if ioc_type in _HASHES or ioc_type in _WALLETS:  # past the value rules, only the evidence decides
+        return _judge_by_evidence(wl, ioc_type in _HASHES, ev, source_count)
+    return _presentation_rules(wl, ioc_type, value, ev) or _score(wl, ioc_type, value, ev, source_count)
+
+
+@lru_cache(maxsize=4096)
+def _judge_by_evidence(wl: Warninglists, is_hash: bool, ev: _Evidence, source_count: int) -> Verdict:
+    """Hashes and wallets: the same evidence always gives the same verdict (memoised: reports list
+    thousands of hashes presented alike)."""
+    ioc_type = "sha256" if is_hash else "btc"
+    return _presentation_rules(wl, ioc_type, "", ev) or _score(wl, ioc_type, "", ev, source_count)

@@ -136,7 +136,7 @@ class _Names:
         return None
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: memoised verdicts key on it
 class Warninglists:
     """The loaded categories; build with :func:`get_warninglists`."""
 

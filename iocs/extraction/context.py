@@ -77,12 +77,22 @@ def roles_in(label: str) -> frozenset[str]:
     return frozenset(m.lastgroup for m in _ROLE.finditer(label) if m.lastgroup)
 
 
+_EMPTY: frozenset[str] = frozenset()
+
+
 def keywords(text: str) -> frozenset[str]:
     """Keyword categories present in ``text``."""
-    low = _NEGATED.sub(" ", text.lower())
-    found = {_PHRASE_CATEGORY[phrase] for phrase in _PHRASE.findall(low)}
-    found.update(_WORDS[w] for w in _WORD.findall(_PHRASE.sub(" ", low)) if w in _WORDS)
-    return frozenset(found)
+    low = text.lower()
+    if "looking" in low:
+        low = _NEGATED.sub(" ", low)
+    phrases = _PHRASE.findall(low)
+    if phrases:
+        found = {_PHRASE_CATEGORY[phrase] for phrase in phrases}
+        low = _PHRASE.sub(" ", low)
+    else:
+        found = set()
+    found.update(_WORDS[w] for w in _WORD.findall(low) if w in _WORDS)
+    return frozenset(found) if found else _EMPTY
 
 
 def sentence_bounds(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:

@@ -7,7 +7,10 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from iocs.normalize import InvalidIOC, normalize
+from iocs.normalize import (
+    MAX_VALUE_LENGTH, InvalidIOC, normalize, normalize_domain, normalize_email, normalize_ipv4, normalize_ipv6,
+    normalize_url,
+)
 
 from . import patterns
 from .context import keywords, roles_in, sentence_bounds, tidy
@@ -96,7 +99,7 @@ class DocumentState:
         else:
             s, e = line_start, line_end
         column = self.column(line, start) if kind == TABLE else ""
-        kw = self._keywords(line, kind, s, e, start, end, column)
+        kw = self._keywords(line, kind, s, e, start, end, column, ioc_type in _HASHES)
         roles = self._roles(ioc_type, line, kind, line_start, start, column)
         defanged = doc.is_defanged(start, end) if doc.defang_marks else False
         key = (ioc_type, value)
@@ -127,13 +130,20 @@ class DocumentState:
             cur.heading = sec.title if sec is not None else ""
             self._spans[key] = (s, e, start)
 
-    def _keywords(self, line: int, kind: str, s: int, e: int, start: int, end: int, column: str) -> frozenset[str]:
+    def _keywords(self, line: int, kind: str, s: int, e: int, start: int, end: int, column: str,
+                  wordless: bool) -> frozenset[str]:
         """Keywords of the sentence/line (the value itself left out), its column header, block
-        intro and section title."""
+        intro and section title. A hash has no words: its line's keywords are computed once."""
         cache = self._kw_cache
         text = self.doc.text
-        before, after = text[s:start], text[end:e]
-        own = keywords(before + " " + after) if len(before) + len(after) > 4 else _NONE
+        if e - s - (end - start) <= 4:
+            own = _NONE
+        elif wordless and kind != PROSE:
+            own = cache.get(("line", line))
+            if own is None:
+                own = cache[("line", line)] = keywords(text[s:e])
+        else:
+            own = keywords(text[s:start] + " " + text[end:e])
         lay = self.layout
         shared_key = ("block", lay.intros[line], lay.sections[line])
         shared = cache.get(shared_key)
@@ -164,12 +174,21 @@ class DocumentState:
             label = label if _ROLE_LABEL_END.search(label) else ""
         roles = roles_in(label) if label else _NONE
         if ioc_type in _HASHES:  # a hash under a "Certificates"/"Key 1" heading is no file's hash
-            sec = self.section(line)
-            if sec is not None and not _FILE_HEADING.search(sec.title):
-                m = _HASH_ROLE_HEADING.search(sec.title)
-                if m:
-                    roles = roles | {m.lastgroup}
+            heading_role = self._heading_role(self.layout.sections[line])
+            if heading_role:
+                roles = roles | heading_role
         return roles
+
+    def _heading_role(self, sec_idx: int) -> frozenset[str]:
+        cached = self._kw_cache.get(("role", sec_idx))
+        if cached is None:
+            cached = _NONE
+            if sec_idx >= 0:
+                title = self.layout.section_list[sec_idx].title
+                m = None if _FILE_HEADING.search(title) else _HASH_ROLE_HEADING.search(title)
+                cached = frozenset({m.lastgroup}) if m and m.lastgroup else _NONE
+            self._kw_cache[("role", sec_idx)] = cached
+        return cached
 
     def results(self) -> list[ExtractedIOC]:
         """One ExtractedIOC per (type, value), in order of first appearance, offsets in the original."""
@@ -199,8 +218,18 @@ def blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
+# The text is refanged already: the per-type normalisers are called directly (the same functions
+# iocs.normalize.normalize dispatches to, without its refang and checks of an arbitrary input).
+_DIRECT = {"ipv4": normalize_ipv4, "ipv6": normalize_ipv6, "domain": normalize_domain, "url": normalize_url,
+           "email": normalize_email}
+
+
 def norm(ioc_type: str, value: str) -> str | None:
+    """``normalize(ioc_type, value)``, or None when the value is not valid."""
     try:
+        direct = _DIRECT.get(ioc_type)
+        if direct is not None and len(value) <= MAX_VALUE_LENGTH:
+            return direct(value)
         return normalize(ioc_type, value)
     except InvalidIOC:
         return None
