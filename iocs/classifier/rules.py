@@ -20,7 +20,8 @@ False positive, from how the report presented it:
       plain in an article that defangs its IOCs, or in prose next to "blog post"/"available at" with
       no threat word; never defanged, never in an IOC block;
   F7  a bare top site (exact entry of Tranco/Umbrella/Majestic/... top lists, or www. + entry), or
-      the own domain of a URL shortener, dynamic-DNS provider or hosting platform. A URL with a path
+      the own domain of a URL shortener, dynamic-DNS provider or hosting platform, unless the author
+      defanged it or listed it as an IOC with a threat word (C2, payload, "abused" ...). A URL with a path
       on such a site, or a host under it, is *not* cleared (pastebin raw links, bit.ly links,
       dynamic-DNS hosts are real IOCs on legitimate infrastructure); it only loses confidence.
 
@@ -46,8 +47,8 @@ from iocs.extraction.hosts import is_private_suffix_host, registered_domain
 from .warninglists import Warninglists, get_warninglists, package_version
 
 RULES_VERSION = "1.0"
-THREAT_WORDS = frozenset({"c2", "payload", "phishing", "exfiltration", "delivery", "malicious"})
-STRONG_THREAT_WORDS = frozenset({"c2", "payload", "phishing", "exfiltration", "delivery"})
+THREAT_WORDS = frozenset({"c2", "payload", "phishing", "exfiltration", "delivery", "malicious", "abused"})
+STRONG_THREAT_WORDS = frozenset({"c2", "payload", "phishing", "exfiltration", "delivery", "abused"})
 SPECIAL_TLDS = frozenset({"example", "test", "invalid", "localhost", "local", "internal", "lan", "home", "corp",
                           "localdomain", "arpa"})
 # Documentation and authority sites cited by reports, beyond the MISP vendor lists.
@@ -102,15 +103,17 @@ class _Evidence(NamedTuple):
             value = ev.get(key, 0)
             return value if type(value) is int else 0
 
-        words = ev.get("keywords") or ()
+        def strings(key: str) -> list[str]:
+            value = ev.get(key)
+            return [x for x in value if isinstance(x, str)] if isinstance(value, list | tuple) else []
+
+        words = strings("keywords")
         sightings = n("sightings")
-        roles = ev.get("roles") or () if sightings and n("role_sightings") >= sightings else ()
-        pubs = ev.get("publishers") or ()
+        roles = strings("roles") if sightings and n("role_sightings") >= sightings else ()
+        pubs = strings("publishers")
         return cls(sightings, n("defanged"), n("listed"), n("standalone"), n("ioc_section"),
                    n("link") + n("reference_section") + n("plain_in_defanging"), n("self_reference"),
-                   frozenset(w for w in words if isinstance(w, str)) if words else frozenset(),
-                   tuple(r for r in roles if isinstance(r, str)) if roles else (),
-                   len(pubs) if isinstance(pubs, list) else 0)
+                   frozenset(words), tuple(roles), len(pubs))
 
 
 def _fp(reason: str) -> Verdict:
@@ -205,12 +208,12 @@ def _site_rules(wl: Warninglists, ioc_type: str, value: str, host: str, ev: _Evi
         return _fp("the publisher's own site")
     if not _bare(ioc_type, value):
         return None
-    if ev.defanged or (ev.standalone and ev.ioc_section):
+    if ev.defanged or (ev.standalone and ev.ioc_section and ev.keywords & STRONG_THREAT_WORDS):
         return None  # the author presented it as an IOC: a service abused by the attackers
-    for category, what in (("top", "top site"), ("shortener", "URL shortener's own domain"),
-                           ("dyndns", "dynamic DNS provider's own domain"),
+    for category, what in (("shortener", "URL shortener's own domain"),
+                           ("dyndns", "dynamic DNS provider's own domain"), ("top", "top site"),
                            ("hosting", "hosting platform's own domain")):
-        name = wl.exact(category, host) or wl.exact(category, bare_host)
+        name = wl.entry(category, host) or wl.entry(category, bare_host)
         if name and (category != "top" or host == bare_host or wl.exact("top", bare_host)):
             return _fp(f"{what} ({name})")
     return None

@@ -156,6 +156,11 @@ class Warninglists:
         index = self.names.get(category)
         return index.find_exact(value) if index else None
 
+    def entry(self, category: str, host: str) -> str | None:
+        """The list naming ``host`` itself (an exact entry, or the base of a ".host" entry)."""
+        index = self.names.get(category)
+        return (index.exact.get(host) or index.suffix.get(host)) if index else None
+
 
 def _parse_cidr(entry: str) -> tuple[int, int, int] | None:
     """``(version, first, last)`` of an address or CIDR block. IPv4 goes through ``inet_aton``

@@ -4,12 +4,13 @@ Keyword categories (what the classifier reads in ``ExtractedIOC.keywords``):
 
 - threat cues: ``c2`` (C2, C&C, command and control, beacon), ``payload`` (payload, dropper,
   downloader, loader, stager, implant, backdoor), ``phishing`` (phishing, lure, spoofed, fake),
-  ``exfiltration``, ``malicious`` (malicious, malware, attacker, ransomware, miner, botnet, exploit),
-  ``delivery`` (download, hosted, distribution, served from), ``ioc`` (IoC, indicators);
-- benign cues: ``legitimate`` (legitimate, clean, official, genuine, trusted: weak, abused
-  legitimate software is still an IOC), ``benign`` (benign, harmless, not malicious: explicit),
-  ``reference`` (blog post, article, report, paper, more information, available at, see, read,
-  documentation, research, advisory), ``victim`` (victim, targeted organisation);
+  ``exfiltration``, ``abused`` (a legitimate service abused by the attackers), ``malicious``
+  (malicious, malware, attacker, ransomware, miner, botnet, exploit), ``delivery`` (download,
+  hosted, distribution, served from), ``ioc`` (IoC, indicators);
+- benign cues: ``reference`` (blog post, article, white paper, documentation, advisory, "more
+  information", "available at", "see also", "for details"), ``legitimate`` (legitimate, clean,
+  official, genuine, trusted: weak, abused legitimate software is still an IOC), ``benign``
+  (benign, harmless, not malicious: explicit), ``victim`` (victim, targeted organisation).
 
 Roles (:func:`roles_in`, read from a column header, a label right before the value, or for a hash
 its nearest heading) say a value is not an indicator of its type: ``password`` (password,
@@ -29,14 +30,15 @@ for _category, _words in {
                "implants backdoor backdoors trojan trojans trojanized rat",
     "phishing": "phishing phish phished lure lures spoofed spoofing fake typosquatting impersonating",
     "exfiltration": "exfiltration exfiltrate exfiltrated exfil",
+    "abused": "abused abuse abuses abusing misused",
     "malicious": "malicious malware attacker attackers ransomware miner miners botnet exploit exploits exploited "
                  "apt",
     "delivery": "download downloads downloaded hosted hosting distributed distribution served staging",
     "ioc": "ioc iocs indicator indicators",
     "legitimate": "legitimate clean official genuine trusted",
     "benign": "benign harmless",
-    "reference": "blog blogs blogpost blogposts article articles report reports paper papers whitepaper "
-                 "whitepapers documentation research advisory advisories published analysis",
+    "reference": "blog blogs blogpost blogposts article articles paper papers whitepaper whitepapers "
+                 "documentation advisory advisories",
     "victim": "victim victims",
 }.items():
     _WORDS.update(dict.fromkeys(_words.split(), _category))
@@ -48,7 +50,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ("non-malicious", "benign"), ("not malware", "benign"),
     ("blog post", "reference"), ("more information", "reference"), ("available at", "reference"),
     ("available on", "reference"), ("available here", "reference"), ("read more", "reference"),
-    ("see also", "reference"), ("targeted organi", "victim"),
+    ("see also", "reference"), ("targeted organi", "victim"), ("white paper", "reference"),
+    ("for details", "reference"), ("our report", "reference"), ("this report", "reference"),
+    ("published by", "reference"), ("published on", "reference"), ("research paper", "reference"),
 )
 _WORD = re.compile(r"[a-z0-9&]+")
 # "legitimate-looking" is no claim of legitimacy.
@@ -56,7 +60,7 @@ _NEGATED = re.compile(r"legitimate[- ]looking|legit[- ]looking")
 _PHRASE = re.compile("|".join(re.escape(phrase) for phrase, _ in _PHRASES))
 _PHRASE_CATEGORY = dict(_PHRASES)
 
-THREAT_CUES = frozenset({"c2", "payload", "phishing", "exfiltration", "malicious", "delivery", "ioc"})
+THREAT_CUES = frozenset({"c2", "payload", "phishing", "exfiltration", "abused", "malicious", "delivery", "ioc"})
 BENIGN_CUES = frozenset({"legitimate", "benign", "reference", "victim"})
 ROLES = frozenset({"certificate", "password", "other_hash"})
 

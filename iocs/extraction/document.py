@@ -8,7 +8,13 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from iocs.normalize import (
-    MAX_VALUE_LENGTH, InvalidIOC, normalize, normalize_domain, normalize_email, normalize_ipv4, normalize_ipv6,
+    MAX_VALUE_LENGTH,
+    InvalidIOC,
+    normalize,
+    normalize_domain,
+    normalize_email,
+    normalize_ipv4,
+    normalize_ipv6,
     normalize_url,
 )
 

@@ -97,12 +97,15 @@ def unglue(token: str) -> str | None:
     return None
 
 
+_COMMON_UPPER_TLDS = frozenset({"COM", "NET", "ORG", "INFO", "BIZ", "TOP", "XYZ", "ONLINE", "SITE", "CLUB"})
+
+
 def looks_like_detection_name(token: str) -> bool:
     """``SSHDoor.AC``, ``Agent.AB``, ``Win32.Agent.xyz``: malware names, not hosts."""
     labels = token.split(".")
     last = labels[-1]
-    if last.isupper() and any(c.islower() for c in token[: -len(last)]):
-        return True
+    if last.isupper() and last not in _COMMON_UPPER_TLDS and any(c.islower() for c in token[: -len(last)]):
+        return True  # variant letters: SSHDoor.AC, Agent.ABC (but Example-Mal.COM is a host)
     inner = {label.lower() for label in labels[:-1]}
     return bool(inner & DETECTION_LABELS) and any(c.isupper() for c in token)
 
