@@ -96,5 +96,5 @@ def test_command_shows_progress_and_summary(capsys):
 @pytest.mark.django_db
 def test_celery_task_runs_the_same_service():
     _make("evil-c2-host.com")
-    result = classify_pending_iocs.delay(batch_size=10).get()
+    result = classify_pending_iocs.apply(kwargs={"batch_size": 10}).get()  # in-process, with or without a broker
     assert result == {"classified": 1, "confirmed": 1, "false_positive": 0}
