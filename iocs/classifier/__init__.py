@@ -15,11 +15,12 @@ from __future__ import annotations
 from iocs.evidence import observation
 from iocs.extraction import ENTITY_TYPES, ExtractedIOC
 
-from .rules import RULES_VERSION, Verdict, classifier_version, classify, classify_found
+from .rules import RULES_VERSION, Verdict, classifier_version, classify, classify_found, classify_found_all
 from .warninglists import get_warninglists
 
 __all__ = [
     "RULES_VERSION", "Verdict", "classifier_version", "classify", "classify_extracted", "classify_found",
+    "classify_found_all",
     "get_warninglists",
 ]
 
@@ -29,13 +30,11 @@ def classify_extracted(
 ) -> list[tuple[ExtractedIOC, Verdict]]:
     """A verdict for every IOC extracted from one text (CVE and ATT&CK ids are entities, not
     IOCs: they are returned confirmed, as found)."""
-    out = []
-    for item in found:
-        if item.type in ENTITY_TYPES:
-            out.append((item, Verdict("confirmed", "high", "identifier of a known entity", classifier_version())))
-            continue
-        if publisher:
-            out.append((item, classify(item.type, item.value, observation(item, publisher=publisher), 1)))
-        else:
-            out.append((item, classify_found(item)))
-    return out
+    iocs = [item for item in found if item.type not in ENTITY_TYPES]
+    if publisher:
+        verdicts = [classify(item.type, item.value, observation(item, publisher=publisher), 1) for item in iocs]
+    else:
+        verdicts = classify_found_all(iocs)
+    judged = dict(zip(map(id, iocs), verdicts, strict=True))
+    entity = Verdict("confirmed", "high", "identifier of a known entity", classifier_version())
+    return [(item, judged.get(id(item), entity)) for item in found]

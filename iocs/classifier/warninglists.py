@@ -124,12 +124,16 @@ class _Names:
         name = self.exact.get(host)
         if name is not None:
             return name
-        labels = host.split(".")
-        for i in range(len(labels) - 1):
-            parent = ".".join(labels[i:])
-            name = self.suffix.get(parent)
+        suffix = self.suffix
+        parent = host
+        while True:
+            name = suffix.get(parent)
             if name is not None:
                 return name
+            dot = parent.find(".")
+            if dot < 0:
+                break
+            parent = parent[dot + 1:]
         for needle, name in self.substrings:
             if needle in host:
                 return name
@@ -143,14 +147,24 @@ class Warninglists:
     ips: dict[tuple[str, int], _Intervals] = field(default_factory=dict)  # (category, ip version)
     names: dict[str, _Names] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)  # list folder -> list version
+    _memo: dict[tuple[str, str], str | None] = field(default_factory=dict)  # (category, host) -> list
 
     def ip(self, category: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
         index = self.ips.get((category, address.version))
         return index.find(int(address)) if index else None
 
     def host(self, category: str, host: str) -> str | None:
+        key = (category, host)
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
         index = self.names.get(category)
-        return index.find_host(host) if index else None
+        name = index.find_host(host) if index else None
+        if len(self._memo) > 200_000:  # bounded: a long-running worker sees endless hosts
+            self._memo.clear()
+        self._memo[key] = name
+        return name
 
     def exact(self, category: str, value: str) -> str | None:
         index = self.names.get(category)

@@ -171,6 +171,8 @@ _NOT_BEFORE_HOST = frozenset("_@.-/\\") | frozenset("abcdefghijklmnopqrstuvwxyzA
 
 def _tail(text: str, end: int) -> tuple[str, int]:
     """A port and/or path glued after a host: ``(":8080/x", new_end)``, or ``("", end)``."""
+    if text[end:end + 1] not in (":", "/"):
+        return "", end
     m = patterns.PORT_PATH.match(text, end)
     if not m or m.end() == end:
         return "", end
