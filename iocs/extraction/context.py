@@ -54,11 +54,17 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ("for details", "reference"), ("our report", "reference"), ("this report", "reference"),
     ("published by", "reference"), ("published on", "reference"), ("research paper", "reference"),
 )
-_WORD = re.compile(r"[a-z0-9&]+")
+# Words are split with str.translate + str.split (C speed; a regex findall costs ~10x more).
+_SPACES = str.maketrans(dict.fromkeys("!\"#$%'()*+,-./:;<=>?@[\\]^_`{|}~\t\r\n\x0b\x0c", " "))
 # "legitimate-looking" is no claim of legitimacy.
 _NEGATED = re.compile(r"legitimate[- ]looking|legit[- ]looking")
-_PHRASE = re.compile("|".join(re.escape(phrase) for phrase, _ in _PHRASES))
-_PHRASE_CATEGORY = dict(_PHRASES)
+# Negations whose words must not count on their own ("not malicious" is no "malicious").
+_NEGATIONS = ("not malicious", "non-malicious", "not malware")
+# Phrases are looked for only when their first word is present (one set intersection per text).
+_PHRASES_BY_FIRST: dict[str, list[tuple[str, str]]] = {}
+for _phrase, _category in _PHRASES:
+    _PHRASES_BY_FIRST.setdefault(_phrase.replace("-", " ").split()[0], []).append((_phrase, _category))
+_TRIGGERS = frozenset(_WORDS) | frozenset(_PHRASES_BY_FIRST)
 
 THREAT_CUES = frozenset({"c2", "payload", "phishing", "exfiltration", "abused", "malicious", "delivery", "ioc"})
 BENIGN_CUES = frozenset({"legitimate", "benign", "reference", "victim"})
@@ -89,14 +95,20 @@ def keywords(text: str) -> frozenset[str]:
     low = text.lower()
     if "looking" in low:
         low = _NEGATED.sub(" ", low)
-    phrases = _PHRASE.findall(low)
-    if phrases:
-        found = {_PHRASE_CATEGORY[phrase] for phrase in phrases}
-        low = _PHRASE.sub(" ", low)
-    else:
-        found = set()
-    found.update(_WORDS[w] for w in _WORD.findall(low) if w in _WORDS)
-    return frozenset(found) if found else _EMPTY
+    present = _TRIGGERS.intersection(low.translate(_SPACES).split())
+    if not present:
+        return _EMPTY
+    found = set()
+    for word in present:
+        for phrase, category in _PHRASES_BY_FIRST.get(word, ()):
+            if phrase in low:
+                found.add(category)
+    if "benign" in found:  # words inside a negation do not count on their own
+        for negation in _NEGATIONS:
+            low = low.replace(negation, " ")
+        present = _TRIGGERS.intersection(low.translate(_SPACES).split())
+    found.update(_WORDS[w] for w in present if w in _WORDS)
+    return frozenset(found)
 
 
 def sentence_bounds(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:

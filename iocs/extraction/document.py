@@ -26,6 +26,7 @@ from .types import NETWORK_TYPES, ExtractedIOC
 
 _RANK = {"code": 3, "table": 3, "list": 2, "heading": 1, PROSE: 0}
 _LEAD = patterns.LINE_LEAD.fullmatch
+MAX_MERGED = 25  # occurrences of one value whose evidence is merged
 _NONE: frozenset[str] = frozenset()
 _HASHES = frozenset({"md5", "sha1", "sha256"})
 _ROLE_LABEL_END = re.compile(r"[:=]\s*[\"'(]?\s*$")  # "Password: ", "thumbprint = "
@@ -53,6 +54,7 @@ class DocumentState:
     _kw_cache: dict[tuple, frozenset[str]] = field(default_factory=dict)
     _spans: dict[tuple[str, str], tuple[int, int, int]] = field(default_factory=dict)
     _header_cells: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    _norm_memo: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     # -- where a position sits ----------------------------------------------------------------
     def line_of(self, pos: int) -> int:
@@ -89,8 +91,22 @@ class DocumentState:
         return bool(NETWORK_SECTION.search(self.column(line, pos) + " " + self.intro(line)))
 
     # -- recording ----------------------------------------------------------------------------
+    def norm(self, ioc_type: str, raw: str) -> str | None:
+        """:func:`norm`, memoised for the document (reports repeat their IOCs)."""
+        key = (ioc_type, raw)
+        try:
+            return self._norm_memo[key]
+        except KeyError:
+            value = self._norm_memo[key] = norm(ioc_type, raw)
+            return value
+
     def add(self, ioc_type: str, value: str, hit: Hit) -> None:
-        """Record one occurrence; the context text is cut once, in :meth:`results`."""
+        """Record one occurrence; the context text is cut once, in :meth:`results`. Past
+        MAX_MERGED occurrences of one value only the count grows (its evidence is settled)."""
+        cur = self.found.get((ioc_type, value))
+        if cur is not None and cur.occurrences >= MAX_MERGED:
+            cur.occurrences += 1
+            return
         start, end = hit.start, hit.end
         doc, lay, text = self.doc, self.layout, self.doc.text
         line = bisect_right(lay.line_starts, start) - 1
@@ -109,7 +125,6 @@ class DocumentState:
         roles = self._roles(ioc_type, line, kind, line_start, start, column)
         defanged = doc.is_defanged(start, end) if doc.defang_marks else False
         key = (ioc_type, value)
-        cur = self.found.get(key)
         sec_idx = lay.sections[line]
         sec = lay.section_list[sec_idx] if sec_idx >= 0 else None
         if cur is None:

@@ -20,7 +20,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from . import hosts, patterns
-from .document import DocumentState, Hit, blank, norm
+from .document import DocumentState, Hit, blank
 
 
 def run_passes(state: DocumentState) -> None:
@@ -74,16 +74,16 @@ def _urls(state: DocumentState, text: str) -> list[tuple[int, int]]:
         if pos < last_end:
             continue  # a "://" inside the previous URL (a redirect parameter)
         scheme = patterns.URL_SCHEME_BEFORE.search(text, max(0, pos - 6), pos)
+        if not scheme or (scheme.start() and text[scheme.start() - 1].isalnum()):
+            continue
         body = patterns.URL_BODY.match(text, pos + 3)
-        if not scheme or not body:
+        if not body:
             continue
         start = scheme.start()
-        if start and text[start - 1].isalnum():
-            continue
         raw = _trim_url(text[start:body.end()])
         if _url(state, text, raw, start):
-            last_end = start + len(raw)
-            spans.append((start, last_end))
+            spans.append((start, start + len(raw)))
+        last_end = body.end()  # a "://" inside this candidate, valid or not, starts no other URL
     return spans
 
 
@@ -100,7 +100,7 @@ def _url(state: DocumentState, text: str, raw: str, start: int) -> bool:
             return False
         raw = raw[:raw.find("://") + 3] + glued
         end = start + len(raw)
-    value = norm("url", raw)
+    value = state.norm("url", raw)
     if value is None:
         return False
     state.add("url", value, Hit(start, end, link=_is_link(text, start, end)))
@@ -130,7 +130,7 @@ def _emails(state: DocumentState, text: str) -> list[tuple[int, int]]:
         host = domain.group().lower()
         if not hosts.is_public_host(host) or hosts.looks_like_file_name(host):
             continue
-        value = norm("email", text[start:end])
+        value = state.norm("email", text[start:end])
         if value is not None:
             spans.append((start, end))
             state.add("email", value, Hit(start, end))
@@ -188,11 +188,11 @@ def _host_or_url(state: DocumentState, text: str, host_type: str, host: str, sta
     if path:
         if host_type == "ipv4" and path.isdigit() and int(path) <= 32:
             return  # a CIDR block, not one address
-        value = norm("url", f"http://{host}{tail}")
+        value = state.norm("url", f"http://{host}{tail}")
         if value is not None:
             state.add("url", value, Hit(start, tail_end))
             return
-    value = norm(host_type, host)
+    value = state.norm(host_type, host)
     if value is not None:
         state.add(host_type, value, Hit(start, end))
 
@@ -247,7 +247,7 @@ def _ipv6(state: DocumentState, text: str) -> None:
         groups = [g for g in raw.split(":") if g]
         if len(groups) < 3 or all(g.isdigit() and len(g) <= 2 for g in groups):
             continue  # times (12:30:45), counters, short forms that are no host
-        value = norm("ipv6", raw)
+        value = state.norm("ipv6", raw)
         if value is not None:
             state.add("ipv6", value, Hit(start, end))
 
@@ -297,7 +297,7 @@ def _hash(state: DocumentState, text: str, raw: str, start: int, end: int) -> No
 
 
 def _wallet(state: DocumentState, ioc_type: str, raw: str, start: int, end: int) -> None:
-    value = norm(ioc_type, raw)
+    value = state.norm(ioc_type, raw)
     if value is not None:
         state.add(ioc_type, value, Hit(start, end))
 

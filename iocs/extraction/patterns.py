@@ -16,7 +16,7 @@ URL_SCHEMES = r"https?|ftps?|sftp|wss?|tcp|udp|smb|file"
 # place. (A lookbehind or an alternation in first position makes the engine try every offset.)
 URL_ANCHOR = re.compile(r"://")
 URL_SCHEME_BEFORE = re.compile(rf"(?:{URL_SCHEMES})$", re.IGNORECASE)
-URL_BODY = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[^\s<>\"'`{}|\\^\[\]()/?#]+)[^\s<>\"'`{}|\\^\[\]]*")
+URL_BODY = re.compile(r"(?:\[[0-9A-Fa-f:.]{2,45}\]|[^\s<>\"'`{}|\\^\[\]()/?#]{1,255})[^\s<>\"'`{}|\\^\[\]]{0,2048}")
 # URIs of other schemes are no IOC of ours, but their parameters hold file names and versions
 # (magnet:?xt=...&dn=Setup.v2.0.1.zip): blanked with the URLs.
 # A magnet link's display name often keeps its spaces: it runs to the end of the line or cell.
