@@ -36,3 +36,14 @@ def test_extract_refang_and_normalize_never_raise(text):
         with contextlib.suppress(InvalidIOC):
             normalize(ioc_type, text)
     infer_type(text)
+
+
+def test_pathological_inputs_stay_linear():
+    """Repeated anchors ("://", "@", ".", ":") must not make extraction quadratic."""
+    import time
+
+    for text in ("http://a" * 50_000, "a@" * 100_000, "a." * 100_000, ":" * 200_000, "[.]" * 50_000,
+                 "x1.y@z.com http://a.b/c 1.2.3.4 " * 5_000):
+        started = time.process_time()
+        extract_iocs(text)
+        assert time.process_time() - started < 5, text[:20]

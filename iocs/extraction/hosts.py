@@ -54,13 +54,6 @@ DETECTION_LABELS = frozenset({
 
 
 @lru_cache(maxsize=65536)
-def public_split(host: str) -> tuple[str, str, str]:
-    """``(subdomain, domain, suffix)`` under the ICANN section of the public suffix list."""
-    r = _ICANN.extract_str(host)
-    return r.subdomain, r.domain, r.suffix
-
-
-@lru_cache(maxsize=65536)
 def registered_domain(host: str) -> str:
     """The registrable domain, private suffixes included (``x.duckdns.org`` is its own owner)."""
     r = _WITH_PRIVATE.extract_str(host)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-CODE, TABLE, LIST, HEADING, PROSE, BLANK = "code", "table", "list", "heading", "prose", "blank"
+from .types import CODE, HEADING, LIST, PROSE, TABLE
+
+BLANK = "blank"
 
 _MD_HEADING = re.compile(r"#{1,6}(?=[^#])\s*(.*?)\s*#*\s*$")
 _ADOC_HEADING = re.compile(r"={1,6}\s+(.*\S)\s*$")
@@ -34,9 +36,11 @@ NETWORK_SECTION = re.compile(
     r"ip(?:v[46])?s?|infrastructure|dns|dga|download|exfiltration|phishing|websites?)\b",
     re.IGNORECASE,
 )
+# A heading that *is* a references/links/about section (not "Yandex disk links", which lists IOCs).
 REFERENCE_SECTION = re.compile(
-    r"\b(?:references?|further reading|resources|links?|sources|bibliography|see also|"
-    r"acknowledg\w*|credits|related (?:work|articles?|research)|about|contact|license|licence)\b",
+    r"^\W*(?:\d+[.)]?\s*)?(?:references?|further reading|(?:additional |other )?resources|"
+    r"(?:external |useful |related |more )?links|sources|bibliography|see also|acknowledg\w*|credits|"
+    r"related (?:work|articles?|research|reading)|about(?: us| the authors?)?|contact(?: us)?|licen[cs]e)\W*$",
     re.IGNORECASE,
 )
 
