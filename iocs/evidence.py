@@ -19,6 +19,7 @@ Schema (version ``v`` = 1; every key optional, absent = 0 / empty)::
       "link": 1,               # ... cited as a hyperlink (anchor text, <autolink>, href)
       "reference_section": 0,  # ... under a "References"/"Links" heading
       "plain_in_defanging": 1, # ... not defanged, in an article that defangs its network IOCs
+      "cited": 1,              # ... that were citations: a link, a References entry or plain as above
       "self_reference": 0,     # ... whose host is the publisher's own domain
       "keywords": ["c2", "payload"],   # cue categories around it (iocs.extraction.context)
       "roles": ["password"],   # what its table column / label says it is, when not an indicator
@@ -43,7 +44,7 @@ SCHEMA_VERSION = 1
 MAX_PUBLISHERS = 20
 MAX_CONTEXTS = 3
 COUNTERS = ("sightings", "defanged", "listed", "standalone", "ioc_section", "prose", "link", "reference_section",
-            "plain_in_defanging", "self_reference", "role_sightings")
+            "plain_in_defanging", "cited", "self_reference", "role_sightings")
 
 def host_of(ioc_type: str, value: str) -> str:
     """The host name inside a normalised domain, URL or e-mail value ("" for other types)."""
@@ -73,6 +74,7 @@ def observation(found: ExtractedIOC, *, publisher: str | None = None) -> dict[st
         "link": int(found.link and not defanged),
         "reference_section": int(found.in_reference_section),
         "plain_in_defanging": int(not defanged and found.article_defangs and found.type in NETWORK_TYPES),
+        "cited": 0,
         "self_reference": 0,
         "keywords": sorted(found.keywords) if found.keywords else [],
         "roles": sorted(found.roles) if found.roles else [],
@@ -80,6 +82,7 @@ def observation(found: ExtractedIOC, *, publisher: str | None = None) -> dict[st
         "publishers": [],
         "contexts": [found.context] if found.context else [],
     }
+    obs["cited"] = int(bool(obs["link"] or obs["reference_section"] or obs["plain_in_defanging"]))
     if publisher:
         pub = registered_domain(publisher.lower().strip("."))
         obs["publishers"] = [pub]

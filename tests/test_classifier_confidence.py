@@ -85,3 +85,10 @@ def test_every_verdict_carries_a_reason_and_the_version():
     for _item, verdict in classify_extracted(extract_iocs("C2 hxxp://evil-c2[.]com/x and 10.0.0.1 and CVE-2021-44228")):
         assert verdict.reason and verdict.version == version
         assert (verdict.status == "confirmed") == (verdict.confidence != "")
+
+
+def test_a_citation_in_one_article_does_not_clear_a_mention_with_threat_context_in_another():
+    evidence = {"sightings": 2, "prose": 2, "link": 1, "plain_in_defanging": 1, "cited": 1, "keywords": ["payload"]}
+    assert classify("url", "https://files.some-share.example-host.org/p.zip", evidence, 2).status == "confirmed"
+    only_cited = {**evidence, "cited": 2}
+    assert classify("url", "https://files.some-share.example-host.org/p.zip", only_cited, 2).status == "false_positive"

@@ -91,7 +91,7 @@ class _Evidence(NamedTuple):
     listed: int
     standalone: int
     ioc_section: int
-    cited: int  # link + reference_section + plain_in_defanging
+    cited: int  # sightings that were citations (a link, a References entry, plain in a defanging article)
     self_reference: int
     keywords: frozenset[str]
     roles: tuple[str, ...]  # set only when every sighting gave the value such a role
@@ -112,7 +112,7 @@ class _Evidence(NamedTuple):
         roles = strings("roles") if sightings and n("role_sightings") >= sightings else ()
         pubs = strings("publishers")
         return cls(sightings, n("defanged"), n("listed"), n("standalone"), n("ioc_section"),
-                   n("link") + n("reference_section") + n("plain_in_defanging"), n("self_reference"),
+                   n("cited"), n("self_reference"),
                    frozenset(words), tuple(roles), len(pubs))
 
 
@@ -295,8 +295,8 @@ def classify_found(found: ExtractedIOC, *, warninglists: Warninglists | None = N
     ``classify(found.type, found.value, observation(found), 1)``, without building the dict."""
     listed = found.block in LISTED_BLOCKS or found.standalone
     defanged = int(found.defanged)
-    cited = int(found.link and not defanged) + int(found.in_reference_section) + int(
-        not defanged and found.article_defangs and found.type in NETWORK)
+    cited = int(bool((found.link and not defanged) or found.in_reference_section
+                     or (not defanged and found.article_defangs and found.type in NETWORK)))
     ev = _Evidence(1, defanged, int(listed), int(found.standalone), int(found.in_ioc_section), cited, 0,
                    found.keywords, tuple(sorted(found.roles)), 0)
     return _judge(warninglists or get_warninglists(), found.type, found.value, ev, 1)
