@@ -92,3 +92,14 @@ def test_a_citation_in_one_article_does_not_clear_a_mention_with_threat_context_
     assert classify("url", "https://files.some-share.example-host.org/p.zip", evidence, 2).status == "confirmed"
     only_cited = {**evidence, "cited": 2}
     assert classify("url", "https://files.some-share.example-host.org/p.zip", only_cited, 2).status == "false_positive"
+
+
+def test_the_article_fast_path_agrees_with_classifying_the_evidence_dict():
+    from iocs.evidence import observation
+
+    text = ("# Report\n\nMore at <https://blog.example-vendor.com/x/>. The dropper fetched hxxp://evil-c2[.]com/p.\n\n"
+            "## IoCs\n\n| SHA-1 | Note |\n|---|---|\n| 3f1ffb5ee5dd6712999ca82371bf8b755c8a873f | loader |\n"
+            "| d41d8cd98f00b204e9800998ecf8427e | empty |\n\n- 10.0.0.1\n- 45.124.132.127\n- tracker-stats.net\n")
+    for item, verdict in classify_extracted(extract_iocs(text)):
+        if item.type not in ("cve", "attack-pattern"):
+            assert verdict == classify(item.type, item.value, observation(item), 1), item.value

@@ -78,3 +78,13 @@ def test_hashes_next_to_file_names_are_found():
     assert _values(text, "sha256") == [SHA256]
     assert _values(text, "sha1") == [SHA1]
     assert _values(text, "md5") == [MD5]
+
+
+def test_internationalised_names_are_stored_in_punycode():
+    text = ("Phishing on b\u00fccher-shop.example-store.de, "
+            "\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444/login and evil[.]\u4e2d\u56fd")
+    values = {x.value for x in extract_iocs(text)}
+    assert "xn--bcher-shop-9db.example-store.de" in values
+    assert "http://xn--e1afmkfd.xn--p1ai/login" in values
+    assert "evil.xn--fiqs8s" in values
+    assert not any(v.startswith("cher-shop") for v in values)

@@ -29,8 +29,24 @@ _ICANN = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_
 _WITH_PRIVATE = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True,
                                       include_psl_private_domains=True)
 
-# The ICANN public-suffix rules ("co.uk", "*.ck", "!www.ck") and their top-level labels.
-_SUFFIX_RULES: frozenset[str] = frozenset(_ICANN.tlds)
+
+
+def _punycode(rule: str) -> str:
+    labels = []
+    for label in rule.split("."):
+        prefix = label[0] if label[:1] in ("*", "!") else ""
+        body = label[len(prefix):]
+        try:
+            labels.append(prefix + (body.encode("idna").decode("ascii") if not body.isascii() else body))
+        except UnicodeError:
+            labels.append(label)
+    return ".".join(labels)
+
+
+# The ICANN public-suffix rules ("co.uk", "*.ck", "!www.ck", also in punycode: hosts are stored
+# as punycode) and their top-level labels.
+_SUFFIX_RULES: frozenset[str] = frozenset(_ICANN.tlds) | frozenset(
+    _punycode(rule) for rule in _ICANN.tlds if not rule.isascii())
 TLDS: frozenset[str] = frozenset(rule.rsplit(".", 1)[-1].lstrip("*!") for rule in _SUFFIX_RULES)
 
 # TLDs that are also file extensions seen in reports (archives, scripts, libraries, sources,

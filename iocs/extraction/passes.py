@@ -30,6 +30,8 @@ def run_passes(state: DocumentState) -> None:
     spans = _emails(state, text)
     text = blank(text, spans)
     _dotted(state, text)
+    if not text.isascii():
+        _idn(state, text)
     _ipv6(state, text)
     _long_runs(state, text)
     _entities(state, text)
@@ -155,7 +157,7 @@ def _dotted(state: DocumentState, text: str) -> None:
         start = pos - (label.end() - label.start())
         token_m = dotted_from(text, start)
         last_end = token_m.end()
-        if start and text[start - 1] in _NOT_BEFORE_HOST:
+        if start and (text[start - 1] in _NOT_BEFORE_HOST or text[start - 1].isalnum()):
             continue  # inside a longer word, a path component or a detection name (Linux/SSHDoor.AC)
         token = token_m.group().rstrip("-_")
         labels = token.split(".")
@@ -167,6 +169,30 @@ def _dotted(state: DocumentState, text: str) -> None:
 
 
 _NOT_BEFORE_HOST = frozenset("_@.-/\\") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def _idn(state: DocumentState, text: str) -> None:
+    """Host names with non-ASCII letters (``bücher.example``, Cyrillic look-alikes of a brand's
+    domain), stored in their punycode form."""
+    last_end = 0
+    for run in patterns.NON_ASCII.finditer(text):
+        if run.start() < last_end or not any(c.isalpha() for c in run.group()):
+            continue
+        left = patterns.IDN_BEFORE.search(text, max(0, run.start() - 253), run.start())
+        start = left.start() if left else run.start()
+        token_m = patterns.IDN_TOKEN.match(text, start)
+        if token_m is None or token_m.end() < run.end():
+            continue
+        last_end = token_m.end()
+        if start and text[start - 1] in _NOT_BEFORE_HOST:
+            continue
+        token = token_m.group().rstrip("-_")
+        try:
+            host = token.lower().encode("idna").decode("ascii")
+        except UnicodeError:
+            continue
+        if hosts.is_public_host(host) and not hosts.looks_like_file_name(host):
+            _host_or_url(state, text, "domain", host, start, start + len(token))
 
 
 def _tail(text: str, end: int) -> tuple[str, int]:

@@ -34,6 +34,10 @@ EMAIL_DOMAIN_AFTER = re.compile(r"(?:[A-Za-z0-9_-]+\.)+[A-Za-z][A-Za-z0-9-]*[A-Z
 DOT_ANCHOR = re.compile(r"\.(?=[A-Za-z0-9_-])")
 LABEL_RUN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 DOTTED_FROM = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+")
+# Internationalised names: a run of non-ASCII characters, then the dotted token around it.
+NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+IDN_BEFORE = re.compile(r"(?:[\w-]{1,63}\.){0,8}[\w-]{0,63}$")
+IDN_TOKEN = re.compile(r"[\w-]+(?:\.[\w-]+)+")
 PORT_PATH = re.compile(r"(?::(\d{1,5}))?(/[^\s<>\"'`{}|\\^\[\]]*)?")
 VERSION_WORDS = re.compile(
     r"(?i)(?:\bversions?|\bver\.?|\bv\.?|\bbuild|\brelease|\bfirmware|\bupdate|\bOID)\s*[:#]?\s*$")
