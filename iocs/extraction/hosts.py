@@ -23,12 +23,12 @@ from functools import lru_cache
 
 import tldextract
 
-# Offline: no URL to fetch, no cache directory to write; the bundled snapshot is used.
+# Offline: no URL to fetch, no cache directory to write; the bundled snapshot is used. Only the
+# rule lists are taken from tldextract; matching is done here (a set lookup per label).
 _ICANN = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True,
                                include_psl_private_domains=False)
 _WITH_PRIVATE = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True,
                                       include_psl_private_domains=True)
-
 
 
 def _punycode(rule: str) -> str:
@@ -43,11 +43,30 @@ def _punycode(rule: str) -> str:
     return ".".join(labels)
 
 
-# The ICANN public-suffix rules ("co.uk", "*.ck", "!www.ck", also in punycode: hosts are stored
-# as punycode) and their top-level labels.
-_SUFFIX_RULES: frozenset[str] = frozenset(_ICANN.tlds) | frozenset(
-    _punycode(rule) for rule in _ICANN.tlds if not rule.isascii())
+def _rules(raw: list[str]) -> frozenset[str]:
+    return frozenset(raw) | frozenset(_punycode(rule) for rule in raw if not rule.isascii())
+
+
+# The public-suffix rules ("co.uk", "*.ck", "!www.ck"; also in punycode, as hosts are stored),
+# ICANN section alone and with the private section (blogspot.com, duckdns.org, github.io, ...).
+_SUFFIX_RULES: frozenset[str] = _rules(_ICANN.tlds)
+_ALL_RULES: frozenset[str] = _rules(_WITH_PRIVATE.tlds)
+_PRIVATE_RULES: frozenset[str] = _ALL_RULES - _SUFFIX_RULES
 TLDS: frozenset[str] = frozenset(rule.rsplit(".", 1)[-1].lstrip("*!") for rule in _SUFFIX_RULES)
+
+
+def _suffix_start(labels: list[str], rules: frozenset[str]) -> tuple[int, str]:
+    """Index of the first label of the public suffix of ``labels`` (the PSL algorithm: longest
+    matching rule, wildcards, exceptions, implicit "*") and the rule that matched."""
+    for i in range(len(labels)):
+        candidate = ".".join(labels[i:])
+        if "!" + candidate in rules:
+            return i + 1, "!" + candidate
+        if candidate in rules:
+            return i, candidate
+        if i + 1 < len(labels) and "*." + ".".join(labels[i + 1:]) in rules:
+            return i, "*." + ".".join(labels[i + 1:])
+    return len(labels) - 1, "*"
 
 # TLDs that are also file extensions seen in reports (archives, scripts, libraries, sources,
 # documents, macOS bundles). ".in"/".ac" are left out: they are busy ccTLDs.
@@ -72,14 +91,17 @@ DETECTION_LABELS = frozenset({
 @lru_cache(maxsize=65536)
 def registered_domain(host: str) -> str:
     """The registrable domain, private suffixes included (``x.duckdns.org`` is its own owner)."""
-    r = _WITH_PRIVATE.extract_str(host)
-    return f"{r.domain}.{r.suffix}" if r.domain and r.suffix else host
+    labels = host.split(".")
+    start, _ = _suffix_start(labels, _ALL_RULES)
+    return ".".join(labels[start - 1:]) if start > 0 else host
 
 
 @lru_cache(maxsize=65536)
 def is_private_suffix_host(host: str) -> bool:
     """True for a name registered under a private suffix (``a.github.io``, ``b.duckdns.org``)."""
-    return bool(_WITH_PRIVATE.extract_str(host).is_private)
+    labels = host.split(".")
+    start, rule = _suffix_start(labels, _ALL_RULES)
+    return start > 0 and rule in _PRIVATE_RULES
 
 
 def is_public_host(host: str) -> bool:
