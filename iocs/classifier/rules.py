@@ -128,6 +128,11 @@ def _ip_of(ioc_type: str, value: str) -> ipaddress.IPv4Address | ipaddress.IPv6A
 
 
 @lru_cache(maxsize=65536)
+def _is_global(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return ip.is_global
+
+
+@lru_cache(maxsize=65536)
 def _parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(text)
@@ -155,7 +160,7 @@ def _value_rules(wl: Warninglists, ioc_type: str, value: str) -> Verdict | None:
     ip = _ip_of(ioc_type, value)
     if ip is not None:
         name = wl.ip("reserved", ip)
-        if name or not ip.is_global:
+        if name or not _is_global(ip):
             return _fp(f"reserved or non-routable address ({name or 'IANA special-purpose registry'})")
         for category, what in (("resolver", "public DNS resolver"), ("sinkhole", "sinkhole"),
                                ("scanner", "known research scanner"), ("infrastructure", "Internet infrastructure")):
