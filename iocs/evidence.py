@@ -46,6 +46,7 @@ MAX_CONTEXTS = 3
 COUNTERS = ("sightings", "defanged", "listed", "standalone", "ioc_section", "prose", "link", "reference_section",
             "plain_in_defanging", "cited", "self_reference", "role_sightings")
 
+
 def host_of(ioc_type: str, value: str) -> str:
     """The host name inside a normalised domain, URL or e-mail value ("" for other types)."""
     if ioc_type == "domain":

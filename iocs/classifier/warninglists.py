@@ -24,7 +24,6 @@ import socket
 import threading
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -240,17 +239,18 @@ def load() -> Warninglists:
 
 
 _LOCK = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _cached() -> Warninglists:
-    with _LOCK:
-        return load()
+_INSTANCE: Warninglists | None = None
 
 
 def get_warninglists() -> Warninglists:
-    """The process-wide index, built on first use (about a second) and kept."""
-    return _cached()
+    """The process-wide index, built on first use (about a second) and kept; threads that ask
+    while it is being built wait for that one build."""
+    global _INSTANCE
+    if _INSTANCE is None:
+        with _LOCK:
+            if _INSTANCE is None:
+                _INSTANCE = load()
+    return _INSTANCE
 
 
 def package_version() -> str:

@@ -10,9 +10,17 @@ NETWORK_TYPES = frozenset({"ipv4", "ipv6", "domain", "url", "email"})
 # Types beyond the IOC table's: CVE ids and ATT&CK technique ids are entities, not IOCs.
 ENTITY_TYPES = frozenset({"cve", "attack-pattern"})
 
+
 @dataclass(slots=True)
 class ExtractedIOC:
-    """One IOC found in a text, with what the classifier needs to judge it (see iocs.evidence)."""
+    """One IOC found in a text, with what the classifier needs to judge it (see iocs.evidence).
+
+    ``value`` is normalised exactly as the IOC table stores it (``iocs.normalize.normalize``;
+    ``CVE-YYYY-NNNN`` and ``T1059.001`` for the two entity types); ``context`` is the sentence or
+    the table row / list line it came from, as the author wrote it (defanged), at most 300
+    characters; ``offset`` is where it first appears in the text. The flags are merged over all
+    occurrences of the value in the text.
+    """
 
     type: str
     value: str
