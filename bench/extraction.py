@@ -1,7 +1,7 @@
 """Extraction benchmark: our extractor + classifier beside the three open-source peers, in one run.
 
     bash bench/setup_peers.sh                       # once: the peers' own virtualenv (.venv-bench)
-    .venv/bin/python bench/extraction.py            # all rows; --set dev --repeat 3 by default
+    .venv/bin/python bench/extraction.py            # all rows; --set dev --repeat 5 by default
     .venv/bin/python bench/extraction.py --only ours
 
 Every row is one run of ``../shared/corpus/score.py`` (its adapters for the peers, the functions
@@ -93,7 +93,8 @@ def main() -> None:
     ap.add_argument("--peers-python", default=str(ROOT / ".venv-bench" / "bin" / "python"),
                     help="python of the peers' virtualenv (bench/setup_peers.sh)")
     ap.add_argument("--set", default="dev")
-    ap.add_argument("--repeat", type=int, default=3, help="timing passes per extractor (best kept)")
+    ap.add_argument("--repeat", type=int, default=5,
+                    help="timing passes per extractor, the best kept (several: a shared machine is noisy)")
     ap.add_argument("--only", choices=["ours", "peers", "all"], default="all")
     ap.add_argument("--json", help="write every row's full score.py result to this file")
     args = ap.parse_args()
