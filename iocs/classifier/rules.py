@@ -17,12 +17,12 @@ False positive, from how the report presented it:
   F5  a security vendor's or reference site (MISP vendor lists, MITRE/NIST/...), or the publisher's
       own site;
   F6  only ever cited as a reference: every sighting a hyperlink, in a References section, or left
-      plain in an article that defangs its IOCs, or in prose next to "blog post"/"available at" with
-      no threat word; never defanged, never in an IOC block;
+      plain in an article that defangs its IOCs, or in prose next to "blog post"/"available at", or
+      described as legitimate/benign, with no threat word; never defanged, never in an IOC block;
   F7  a bare top site (exact entry of Tranco/Umbrella/Majestic/... top lists, or www. + entry), or
       the own domain of a URL shortener, dynamic-DNS provider or hosting platform, unless the author
-      defanged it or listed it as an IOC with a threat word (C2, payload, "abused" ...). A URL with a path
-      on such a site, or a host under it, is *not* cleared (pastebin raw links, bit.ly links,
+      defanged it or listed it as an IOC with a threat word (C2, payload, "abused" ...). A URL with
+      a path on such a site, or a host under it, is *not* cleared (pastebin raw links, bit.ly links,
       dynamic-DNS hosts are real IOCs on legitimate infrastructure); it only loses confidence.
 
 Confirmed, confidence from a score (high >= 3, medium = 2, low <= 1):
@@ -31,7 +31,8 @@ Confirmed, confidence from a score (high >= 3, medium = 2, low <= 1):
   +1 seen in 2 independent sources, +2 in 3 or more
   +1 a hash or checksummed wallet address (specific by construction)
   -1 in a cloud/CDN/datacenter/VPN/parking range  -1 a link on a shortener or hosting platform, or
-  a host under a top site  -1 only mentioned in prose, never defanged  -1 described as legitimate
+  a host under a top site (network IOCs)  -1 only mentioned in prose, never defanged
+  -1 described as legitimate nearby
 """
 
 from __future__ import annotations
