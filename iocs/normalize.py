@@ -72,7 +72,7 @@ def refang(text: str) -> str:
     ``[@]``, ``[at]``, ``[://]``, ``\\.``. Plain prose is left as it is."""
     if not _MAYBE_DEFANGED.search(text):
         low = text.lower()
-        if "hxxp" not in low and "h**p" not in low and "fxp" not in low:
+        if "hxxp" not in low and "h**p" not in low and "fxp" not in low and ("http" not in low or "http" in text):
             return text
     for pattern, replacement in _REFANG_RULES:
         text = pattern.sub(replacement, text)
