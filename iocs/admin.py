@@ -26,6 +26,7 @@ from threats.models import Article, Sighting
 
 from . import review
 from .admin_paging import LargeTableAdmin, bounded_count
+from .classifier.service import classify_ids
 from .models import IOC, Confidence, Status
 from .normalize import infer_type
 from .stats import invalidate_pending_count
@@ -134,7 +135,8 @@ class IOCAdmin(LargeTableAdmin):
               "classifier_version", "classified_at", "reviewed_by", "reviewed_at", "evidence", "sightings_table")
     readonly_fields = ("type", "value", "tlp", "source_count", "first_seen", "last_seen", "classifier_version",
                        "classified_at", "reviewed_by", "reviewed_at", "evidence", "sightings_table")
-    actions = ["confirm_high", "confirm_medium", "confirm_low", "mark_false_positive", "send_back_to_pending"]
+    actions = ["confirm_high", "confirm_medium", "confirm_low", "mark_false_positive", "send_back_to_pending",
+               "rerun_classifier"]
 
     @admin.display(description="value", ordering="value")
     def short_value(self, obj: IOC) -> str:
@@ -250,3 +252,19 @@ class IOCAdmin(LargeTableAdmin):
         changed = review.send_back_to_pending(ids)
         self._log(request, ids, "Sent back to pending.")
         self.message_user(request, f"{changed} IOC(s) sent back to pending.", messages.SUCCESS)
+
+    @admin.action(description="Re-run the classifier (reviewed IOCs are left as reviewed)", permissions=["change"])
+    def rerun_classifier(self, request, queryset):
+        ids = self._selected_ids(request, queryset)
+        if ids is None:
+            return
+        result = classify_ids(ids)
+        skipped = len(ids) - result.classified
+        self._log(request, ids, "Classifier re-run.")
+        self.message_user(
+            request,
+            f"Classifier re-run on {result.classified} IOC(s): {result.confirmed} confirmed, "
+            f"{result.false_positive} false positive"
+            + (f"; {skipped} reviewed by staff and left unchanged." if skipped else "."),
+            messages.SUCCESS,
+        )

@@ -187,3 +187,16 @@ def test_paginator_reports_a_lower_bound(client, staff, iocs, monkeypatch):
     assert "2+ IOCs" in response.content.decode()
     assert client.get(URL, {"p": 2}).context["cl"].paginator.num_pages == 3
     assert client.get(URL, {"p": 4}).context["cl"].result_count == 4
+
+
+def test_rerun_classifier_judges_unreviewed_and_leaves_reviews(client, staff, iocs):
+    act(client, "confirm_high", [iocs["dom"]])  # a staff review
+    response = act(client, "rerun_classifier", [iocs["hash"], iocs["dom"]])
+    assert response.status_code == 302
+    empty_file = IOC.objects.get(pk=iocs["hash"].pk)
+    assert empty_file.status == Status.FALSE_POSITIVE  # the MD5 of an empty file is never an IOC
+    assert empty_file.classifier_version and empty_file.reason and empty_file.reviewed_at is None
+    dom = IOC.objects.get(pk=iocs["dom"].pk)
+    assert (dom.status, dom.confidence, dom.reviewed_by) == (Status.CONFIRMED, Confidence.HIGH, staff)
+    messages = [m.message for m in response.wsgi_request._messages]
+    assert any("1 reviewed by staff and left unchanged" in m for m in messages)

@@ -68,6 +68,19 @@ def classify_pending(*, batch_size: int = DEFAULT_BATCH, limit: int | None = Non
     return result
 
 
+def classify_ids(ids: list[int], *, batch_size: int = DEFAULT_BATCH) -> ClassifyResult:
+    """Judge these IOCs again now, whatever their status (staff's "re-run the classifier" on a
+    selection). Reviewed rows are skipped like everywhere else: a review is never undone."""
+    result = ClassifyResult()
+    wl = get_warninglists()
+    try:
+        for start in range(0, len(ids), batch_size):
+            _classify_batch(ids[start:start + batch_size], wl, result)
+    finally:
+        invalidate_pending_count()
+    return result
+
+
 def _classify_batch(ids: list[int], wl, result: ClassifyResult) -> int:
     now = timezone.now()
     version = classifier_version()
