@@ -264,3 +264,27 @@ def attack_patterns() -> dict[str, tuple[str, list[str]]]:
                    if k.startswith(("attack-", "mitre-attack"))]
         table[technique] = (_MITRE_SUFFIX.sub("", cluster["value"]).strip(), sorted(set(tactics)))
     return table
+
+
+@lru_cache(maxsize=1)
+def _name_index() -> dict[tuple[str, str], GalaxyEntity]:
+    index: dict[tuple[str, str], GalaxyEntity] = {}
+    entities = load_entities()
+    for entity in entities:  # own values first, so a value beats another entity's synonym
+        index.setdefault((_family(entity.kind), _key(entity.name)), entity)
+    for entity in entities:
+        for alias in entity.aliases:
+            index.setdefault((_family(entity.kind), _key(alias)), entity)
+    return index
+
+
+def _family(kind: str) -> str:
+    return ACTOR if kind == ACTOR else MALWARE
+
+
+def lookup(kind: str, name: str) -> GalaxyEntity | None:
+    """The galaxy entity an explicitly given name (a MISP galaxy tag, a STIX object) refers to.
+
+    No matching rules apply here: the name was given as a name, not found in prose. Malware and
+    tools are one namespace (a STIX ``tool`` may be a malpedia family)."""
+    return _name_index().get((_family(kind), _key(_MITRE_SUFFIX.sub("", name))))
