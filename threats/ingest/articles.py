@@ -108,7 +108,7 @@ def lead(body: str, limit: int = SUMMARY_CHARS) -> str:
     return cut[: ends[-1]] if ends and ends[-1] > limit // 3 else cut.rsplit(" ", 1)[0] + "…"
 
 
-def describe(threat: Threat) -> None:
+def describe_threat(threat: Threat) -> None:
     """Title and summary from the threat's articles: the first report's title and lead, then who
     reported it."""
     articles = list(threat.articles.order_by("published_at", "fetched_at", "pk")
@@ -187,12 +187,14 @@ def _commit(article_id: int, body: str, findings: Findings, tlp: int) -> Article
     return ArticleResult(article.pk, NEW, threat.pk, str(decision), done.new_ioc_ids, done.seen_ioc_ids)
 
 
-def finish_threat(threat: Threat, when: datetime | None = None) -> None:
-    """After a threat gained something: its dates, title, summary, score, and ``updated_at``."""
+def finish_threat(threat: Threat, when: datetime | None = None, *, describe: bool = True) -> None:
+    """After a threat gained something: its dates, title and summary (from its articles, unless an
+    import gave them), score, and ``updated_at``."""
     if when:
         threat.first_seen = min(threat.first_seen, when)
         threat.last_seen = max(threat.last_seen, when)
-    describe(threat)
+    if describe:
+        describe_threat(threat)
     threat.threat_score = scoring.compute_score(threat)
     threat.updated_at = timezone.now()
     threat.save(update_fields=["first_seen", "last_seen", "title", "summary", "threat_score", "updated_at"])
