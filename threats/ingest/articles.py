@@ -134,7 +134,8 @@ def _evidence(article: Article, findings: Findings, ioc_ids: set[int], when: dat
     return clustering.Evidence(
         when=when, tlp=tlp, title=article.title, ioc_ids=ioc_ids,
         actor_ids={a.pk for a in findings.actors},
-        malware_ids={m.pk for m in findings.malware if m.kind == Malware.Kind.MALWARE},
+        malware_ids={m.pk for m in findings.malware
+                     if m.kind == Malware.Kind.MALWARE and m.name not in clustering.COMMODITY},
         cve_ids={v.pk for v in findings.vulnerabilities},
     )
 

@@ -9,8 +9,8 @@ least one of:
    :data:`HUB_THREATS` or more threats: a shared CDN address or sinkhole is no shared incident);
 2. a near-identical title (``difflib`` ratio of the normalised titles >= :data:`TITLE_SIMILARITY`);
 3. a named threat actor;
-4. a named malware family (tools such as Cobalt Strike or Mimikatz are used by everyone and do not
-   link);
+4. a named malware family (tools, and the commodity frameworks of :data:`COMMODITY` such as Cobalt
+   Strike, are used by everyone and do not link);
 5. a CVE.
 
 When several threats qualify, the one with the most evidence wins, weighted in the order above
@@ -36,6 +36,8 @@ TITLE_SIMILARITY = 0.85
 HUB_THREATS = 5
 TITLE_CANDIDATES = 5000
 WEIGHTS = {"iocs": 10, "title": 8, "actors": 5, "malware": 4, "cves": 3}
+COMMODITY = frozenset({"Cobalt Strike", "Metasploit", "Sliver", "Brute Ratel C4", "Havoc", "Mythic", "Empire",
+                       "PoshC2", "Covenant", "Mimikatz", "Impacket", "PsExec", "Meterpreter"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 

@@ -2,7 +2,7 @@
 
 The names come from the galaxy files that ``pymispgalaxies`` ships (no network): actors from
 ``threat-actor`` and ``mitre-intrusion-set``, tools from ``mitre-tool`` and ``tool``, malware from
-``malpedia`` and ``mitre-malware``. A cluster's value and its synonyms are its names; clusters of
+``mitre-malware`` and ``malpedia``. A cluster's value and its synonyms are its names; clusters of
 the same kind that share a name are merged into one entity (the first galaxy read names it).
 
 Matching rules (why each exists):
@@ -43,8 +43,8 @@ GALAXIES: tuple[tuple[str, str], ...] = (
     ("threat-actor", ACTOR),
     ("mitre-intrusion-set", ACTOR),
     ("mitre-tool", TOOL),
-    ("malpedia", MALWARE),
     ("mitre-malware", MALWARE),
+    ("malpedia", MALWARE),
     ("tool", TOOL),
 )
 
@@ -140,20 +140,21 @@ def _clusters(galaxy: str) -> Iterable[dict]:
 
 
 def load_entities() -> list[GalaxyEntity]:
-    """Every actor, malware and tool in the galaxies, merged per kind by shared names."""
+    """Every actor, malware and tool in the galaxies.
+
+    A cluster joins an entity of an *earlier* galaxy when its own value is one of that entity's
+    names (MITRE's "APT29 - G0016" joins threat-actor's APT29). Shared synonyms never merge: two
+    actors both listing "Grizzly Steppe" stay two actors (and that synonym becomes ambiguous)."""
     entities: list[GalaxyEntity] = []
-    by_name: dict[tuple[str, str], GalaxyEntity] = {}
+    earlier: dict[tuple[str, str], GalaxyEntity] = {}
     for galaxy, kind in GALAXIES:
+        family = ACTOR if kind == ACTOR else MALWARE  # malware and tools share one namespace
+        this_galaxy: dict[tuple[str, str], GalaxyEntity] = {}
         for cluster in _clusters(galaxy):
             value = _MITRE_SUFFIX.sub("", cluster["value"]).strip()
             meta = cluster.get("meta") or {}
             names = [value, *[_MITRE_SUFFIX.sub("", s).strip() for s in meta.get("synonyms") or []]]
-            family = TOOL if kind == TOOL else MALWARE if kind == MALWARE else ACTOR
-            known = next((by_name[(family, _key(n))] for n in names if (family, _key(n)) in by_name), None)
-            if known is None and family == MALWARE:  # a tool galaxy may already hold this family
-                known = by_name.get((TOOL, _key(value)))
-            if known is None and family == TOOL:
-                known = by_name.get((MALWARE, _key(value)))
+            known = earlier.get((family, _key(value)))
             if known is None:
                 known = GalaxyEntity(kind=kind, name=value, uuid=cluster.get("uuid"),
                                      description=(cluster.get("description") or "")[:2000])
@@ -161,7 +162,10 @@ def load_entities() -> list[GalaxyEntity]:
             for name in names:
                 if name and name != known.name and name not in known.aliases:
                     known.aliases.append(name)
-                by_name.setdefault((known.kind, _key(name)), known)
+            for name in [known.name, *known.aliases]:
+                this_galaxy.setdefault((family, _key(name)), known)
+        for key, entity in this_galaxy.items():
+            earlier.setdefault(key, entity)
     return entities
 
 
@@ -266,15 +270,25 @@ def attack_patterns() -> dict[str, tuple[str, list[str]]]:
     return table
 
 
+_GROUP_SUFFIX = re.compile(r"\s+(?:group|team|gang|apt|actor)$", re.IGNORECASE)
+
+
+def _compact(name: str) -> str:
+    """"APT 29", "apt-29" and "APT29" alike."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
 @lru_cache(maxsize=1)
 def _name_index() -> dict[tuple[str, str], GalaxyEntity]:
     index: dict[tuple[str, str], GalaxyEntity] = {}
     entities = load_entities()
     for entity in entities:  # own values first, so a value beats another entity's synonym
-        index.setdefault((_family(entity.kind), _key(entity.name)), entity)
+        index.setdefault((_family(entity.kind), _compact(entity.name)), entity)
     for entity in entities:
         for alias in entity.aliases:
-            index.setdefault((_family(entity.kind), _key(alias)), entity)
+            index.setdefault((_family(entity.kind), _compact(alias)), entity)
+    index.pop((ACTOR, ""), None)
+    index.pop((MALWARE, ""), None)
     return index
 
 
@@ -287,4 +301,9 @@ def lookup(kind: str, name: str) -> GalaxyEntity | None:
 
     No matching rules apply here: the name was given as a name, not found in prose. Malware and
     tools are one namespace (a STIX ``tool`` may be a malpedia family)."""
-    return _name_index().get((_family(kind), _key(_MITRE_SUFFIX.sub("", name))))
+    name = _MITRE_SUFFIX.sub("", name.strip())
+    index = _name_index()
+    found = index.get((_family(kind), _compact(name)))
+    if found is None and _family(kind) == ACTOR and _GROUP_SUFFIX.search(name):
+        found = index.get((ACTOR, _compact(_GROUP_SUFFIX.sub("", name))))
+    return found
