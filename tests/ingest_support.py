@@ -21,7 +21,7 @@ class LocalServer:
         server = self
 
         class _Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
+            def do_GET(self) -> None:
                 server.requests.append((self.path, dict(self.headers)))
                 route = server.routes.get(self.path, (404, {"Content-Type": "text/plain"}, b"not found"))
                 status, headers, body = route(self) if callable(route) else route

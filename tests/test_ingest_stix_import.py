@@ -94,6 +94,6 @@ def test_a_bundle_without_report_is_one_threat_and_bad_input_fails_cleanly():
     assert threat.title.startswith("STIX bundle: ") and threat.tlp == TLP.AMBER
     with pytest.raises(InvalidImport, match=r"broken.json: invalid JSON at line 1 column"):
         import_stix('{"type": "bundle", ', name="broken.json", default_tlp=TLP.CLEAR)
-    with pytest.raises(InvalidImport, match="not a STIX 2.1 bundle"):
+    with pytest.raises(InvalidImport, match=r"not a STIX 2\.1 bundle"):
         import_stix('{"Event": {}}', name="misp.json", default_tlp=TLP.CLEAR)
     assert Threat.objects.count() == 1
