@@ -37,10 +37,13 @@ def poll_source(source_id: int, force: bool = False) -> dict:
     return {"status": result.status, "articles": len(result.article_ids), "error": result.error}
 
 
-@shared_task(**_RETRY)
-def ingest_article(article_id: int) -> dict:
-    """Fetch, extract, cluster and record one article; then classify the IOCs it introduced."""
-    result = articles.process_article(article_id)
+@shared_task(bind=True, **_RETRY)
+def ingest_article(self, article_id: int) -> dict:
+    """Fetch, extract, cluster and record one article; then classify the IOCs it introduced.
+
+    A page that times out or answers 5xx is retried with back-off; on the last attempt the feed's
+    summary is used instead."""
+    result = articles.process_article(article_id, raise_transient=self.request.retries < self.max_retries)
     if result.new_ioc_ids:
         for start in range(0, len(result.new_ioc_ids), CLASSIFY_BATCH):
             classify_batch.delay(result.new_ioc_ids[start:start + CLASSIFY_BATCH])

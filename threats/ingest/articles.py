@@ -71,17 +71,20 @@ def analyze(body: str, title: str = "") -> Findings:
     return findings
 
 
-def page_text(article: Article) -> str:
+def page_text(article: Article, *, raise_transient: bool = False) -> str:
     """The article's main text from its page, or ``""`` when the page fails (the caller keeps the
-    feed's summary). Transient failures propagate so that the task retries."""
+    feed's summary). With ``raise_transient``, timeouts and 5xx propagate so that a task retries."""
     source = article.source
     trusted = bool(source and publisher_of(source.url) == publisher_of(article.url)
                    and urlsplit(source.url).hostname == urlsplit(article.url).hostname)
     try:
         resp = fetch.get(article.url, trusted=trusted, max_bytes=fetch.MAX_PAGE_BYTES,
                          accept="text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5")
-    except fetch.TransientFetchError:
-        raise
+    except fetch.TransientFetchError as exc:
+        if raise_transient:
+            raise
+        logger.info("page of article %s not used after retries: %s", article.pk, exc)
+        return ""
     except fetch.FetchError as exc:
         logger.info("page of article %s not used: %s", article.pk, exc)
         return ""
@@ -140,15 +143,19 @@ def _evidence(article: Article, findings: Findings, ioc_ids: set[int], when: dat
     )
 
 
-def process_article(article_id: int, *, fetch_page: bool = True, tlp: int | None = None) -> ArticleResult:
-    """Run one stored article through the pipeline (see the module docstring)."""
+def process_article(article_id: int, *, fetch_page: bool = True, tlp: int | None = None,
+                    raise_transient: bool = False) -> ArticleResult:
+    """Run one stored article through the pipeline (see the module docstring).
+
+    ``raise_transient``: a page that times out or answers 5xx raises :class:`fetch.TransientFetchError`
+    (a task retries later) instead of falling back to the feed's summary at once."""
     article = Article.objects.select_related("source").get(pk=article_id)
     if article.content_hash:
         return ArticleResult(article.pk, SKIPPED, article.threat_id)
     body = article.text
     is_web = article.url.startswith(("http://", "https://"))
     if fetch_page and is_web and (article.source is None or article.source.kind in (SourceKind.RSS, SourceKind.PAGE)):
-        page = page_text(article)
+        page = page_text(article, raise_transient=raise_transient)
         if len(page) >= MIN_PAGE_CHARS or (page and not body):
             body = page
     if not body.strip():
