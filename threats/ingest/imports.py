@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +27,8 @@ from threats.models import Article, Threat
 from . import text, visibility
 from .articles import finish_threat, publisher_of
 from .record import Findings, record
+
+PUBLIC_ID = re.compile(r"[0-9a-f]{8}")
 
 
 class InvalidImport(ValueError):
@@ -89,6 +92,8 @@ class Report:
     summary: str = ""
     references: list[tuple[str, str]] = field(default_factory=list)  # (url, title)
     findings: Findings = field(default_factory=Findings)
+    public_id: str = ""  # a ThreatCluster export's own threat id: kept when free
+    ours: bool = False  # exported by this very instance (same ORG_NAME): update that threat
 
 
 def report_url(uuid: str) -> str:
@@ -98,10 +103,14 @@ def report_url(uuid: str) -> str:
 def write_report(report: Report) -> ImportResult:
     """Upsert the report's threat, articles, IOCs, sightings and entities (call inside a transaction)."""
     result = ImportResult()
-    threat, created = Threat.objects.get_or_create(uuid=report.uuid, defaults={
-        "title": report.title[:500] or "Untitled report", "summary": report.summary, "tlp": report.tlp,
-        "first_seen": report.published, "last_seen": report.published, "created_at": timezone.now(),
-    })
+    threat = Threat.objects.filter(public_id=report.public_id).first() if report.ours and report.public_id else None
+    created = False
+    if threat is None:
+        defaults = {"title": report.title[:500] or "Untitled report", "summary": report.summary, "tlp": report.tlp,
+                    "first_seen": report.published, "last_seen": report.published, "created_at": timezone.now()}
+        if PUBLIC_ID.fullmatch(report.public_id) and not Threat.objects.filter(public_id=report.public_id).exists():
+            defaults["public_id"] = report.public_id
+        threat, created = Threat.objects.get_or_create(uuid=report.uuid, defaults=defaults)
     tlp_changed = not created and threat.tlp != report.tlp
     if not created:
         threat.title, threat.summary, threat.tlp = report.title[:500] or threat.title, report.summary, report.tlp

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 
 from django.db import transaction
 
-from iocs.normalize import IOCType
+from iocs.normalize import WALLET_TYPES as WALLETS
+from iocs.normalize import IOCType, infer_type
 from threats.models import Malware
 
 from . import entities, galaxies
@@ -83,19 +84,29 @@ def import_misp(data: bytes | str, *, name: str = "MISP event", default_tlp: int
     return result
 
 
+def _context(comment: str) -> str:
+    """The sighting context in an attribute comment (ThreatCluster writes "…; Context: <sentence>")."""
+    _, sep, context = comment.partition("Context: ")
+    return context if sep else comment
+
+
 def _attributes(event: dict) -> Iterator[tuple[dict, str]]:
-    """(attribute, context) for top-level and object attributes, deleted ones left out."""
+    """(attribute, context) for top-level and object attributes, deleted ones left out. A wallet in a
+    ``coin-address`` object (how Ethereum travels) is given the type ``address-crypto``."""
     for attribute in event.get("Attribute") or []:
         if not attribute.get("deleted"):
-            yield attribute, attribute.get("comment") or attribute.get("category") or ""
+            yield attribute, _context(attribute.get("comment") or "") or attribute.get("category") or ""
     for obj in event.get("Object") or []:
         if obj.get("deleted"):
             continue
         for attribute in obj.get("Attribute") or []:
-            if not attribute.get("deleted"):
-                context = attribute.get("comment") or obj.get("comment") or \
-                    f"{obj.get('name', 'object')}: {attribute.get('object_relation') or attribute.get('type')}"
-                yield attribute, context
+            if attribute.get("deleted"):
+                continue
+            context = _context(attribute.get("comment") or obj.get("comment") or "") or \
+                f"{obj.get('name', 'object')}: {attribute.get('object_relation') or attribute.get('type')}"
+            if obj.get("name") == "coin-address" and attribute.get("object_relation") in ("address-crypto", "address"):
+                attribute = {**attribute, "type": "address-crypto"}
+            yield attribute, context
 
 
 def _ip_type(value: str) -> tuple[str, str] | None:
@@ -157,7 +168,15 @@ def event_report(event: dict, *, default_tlp: int) -> tuple[Report, dict[str, in
         kind, value = attribute.get("type", ""), str(attribute.get("value", ""))
         levels += [tlp_from_tag(t) for t in _tag_names(attribute)]
         if kind == "link":
-            references.append((value, attribute.get("comment", "")))
+            references.append((value, _link_title(attribute.get("comment") or "")))
+            continue
+        if kind == "address-crypto":
+            guessed = infer_type(value)
+            found = guessed and guessed[0] in WALLETS and found_ioc(guessed[0], guessed[1], context)
+            if found:
+                findings.iocs.append(found)
+            else:
+                skipped["invalid address-crypto"] = skipped.get("invalid address-crypto", 0) + 1
             continue
         if kind == "vulnerability":
             row = entities.vulnerability(value)
@@ -186,6 +205,15 @@ def event_report(event: dict, *, default_tlp: int) -> tuple[Report, dict[str, in
         tlp=strictest(levels, default_tlp), publisher=str((event.get("Orgc") or {}).get("name", ""))[:255],
         summary=summary_of(_report_text(event)), references=references, findings=findings,
     ), skipped
+
+
+def _link_title(comment: str) -> str:
+    """ThreatCluster writes a reference's comment as "Source: <publisher>: <title>"; keep the title."""
+    if not comment.startswith("Source: "):
+        return comment
+    rest = comment.removeprefix("Source: ")
+    publisher, sep, title = rest.partition(": ")
+    return title if sep and " " not in publisher else rest
 
 
 def _event_uuid(event: dict) -> uuidlib.UUID:

@@ -15,6 +15,7 @@ import uuid as uuidlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import transaction
 
 from apikeys.tlp import TLP
@@ -51,6 +52,7 @@ _HASH_KEYS = {"md5": IOCType.MD5, "sha-1": IOCType.SHA1, "sha1": IOCType.SHA1, "
               "sha256": IOCType.SHA256}
 SCO_VALUE_TYPES = {"ipv4-addr": IOCType.IPV4, "ipv6-addr": IOCType.IPV6, "domain-name": IOCType.DOMAIN,
                    "url": IOCType.URL, "email-addr": IOCType.EMAIL}
+_THREAT_LINK = re.compile(r"/api/threats/[0-9a-f]{8}/stix$")
 ENTITY_TYPES = frozenset({"threat-actor", "intrusion-set", "malware", "tool", "attack-pattern", "vulnerability"})
 
 
@@ -165,13 +167,18 @@ def _report(root: dict, members: Iterable[dict], levels: dict[str, TLP], default
             _entity(obj, findings)
         else:
             findings.iocs += _sco_iocs(obj)
-    references = [(r["url"], r.get("description") or r.get("source_name", ""))
-                  for r in root.get("external_references") or []
-                  if r.get("url") and r.get("source_name") not in ("mitre-attack", "cve", "capec")]
+    references, public_id, ours = [], "", False
+    for ref in root.get("external_references") or []:
+        if _THREAT_LINK.search(ref.get("url", "")) and ref.get("external_id"):
+            # A ThreatCluster export's link to its own threat: an id to keep, not a report to cite.
+            public_id, ours = ref["external_id"], ref.get("source_name") == settings.ORG_NAME
+        elif ref.get("url") and ref.get("source_name") not in ("mitre-attack", "cve", "capec"):
+            references.append((ref["url"], ref.get("description") or ref.get("source_name", "")))
     published = _when(root.get("published")) or _when(root.get("created")) or datetime.now(UTC)
     return Report(uuid=_uuid_of(root["id"]), title=str(root.get("name", ""))[:500] or "STIX bundle",
                   published=published, tlp=strictest(marks, default_tlp), publisher=publisher,
-                  summary=summary_of(root.get("description", "")), references=references, findings=findings)
+                  summary=summary_of(root.get("description", "")), references=references, findings=findings,
+                  public_id=public_id, ours=ours)
 
 
 def import_stix(data: bytes | str, *, name: str = "STIX bundle", default_tlp: int) -> ImportResult:
