@@ -133,10 +133,11 @@ def _record_evidence(ioc_ids: list[int], contexts: dict[int, FoundIOC], *, publi
         from iocs.evidence import record_observation
     except ImportError:  # the extraction work is not merged yet
         return
-    for ioc in IOC.objects.filter(pk__in=ioc_ids):
-        found = contexts[ioc.pk]
-        if found.extracted is not None:
-            record_observation(ioc, found.extracted, publisher=publisher)
+    changed = []
+    for ioc in IOC.objects.filter(pk__in=[pk for pk in ioc_ids if contexts[pk].extracted is not None]):
+        record_observation(ioc, contexts[ioc.pk].extracted, publisher=publisher or None)
+        changed.append(ioc)
+    IOC.objects.bulk_update(changed, ["evidence"], batch_size=500)
 
 
 def clustering_lock() -> None:
