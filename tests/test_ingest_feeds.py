@@ -29,7 +29,7 @@ def conditional_feed(body: bytes, etag: str = '"v1"'):
 
 
 def make_source(server, path="/feed.xml", **extra) -> Source:
-    return Source.objects.create(name="local", url=server.url(path), enabled=True, **extra)
+    return Source.objects.create(**{"name": "local", "url": server.url(path), "enabled": True, **extra})
 
 
 @pytest.mark.django_db
@@ -133,3 +133,18 @@ def test_fetch_limits_size_and_refuses_other_schemes(server, settings):
     server.routes["/hop"] = (302, {"Location": "http://localhost:1/elsewhere"}, b"")
     with pytest.raises(fetch.FetchError, match="private or local"):
         fetch.get(server.url("/hop"), trusted=True)  # trust does not follow a redirect to another host
+
+
+@pytest.mark.django_db
+def test_the_beat_task_claims_due_sources_once_and_polls_them(server):
+    from threats import tasks
+
+    server.routes["/feed.xml"] = conditional_feed(rss([{"title": "x", "link": server.url("/x"), "description": "y"}]))
+    source = make_source(server)
+    make_source(server, "/other.xml", enabled=False)
+    assert feeds.claim_due_sources() == [source.pk]
+    assert feeds.claim_due_sources() == []  # claimed: the next tick does not queue it again
+    Source.objects.filter(pk=source.pk).update(next_poll_at=None)
+    assert tasks.poll_due_sources.apply().get() == 1  # eager: polled now
+    source.refresh_from_db()
+    assert source.last_polled_at and source.etag == '"v1"'

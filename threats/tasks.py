@@ -21,10 +21,11 @@ _RETRY = {"autoretry_for": (fetch.TransientFetchError,), "retry_backoff": 30, "r
 
 @shared_task(acks_late=True, ignore_result=True)
 def poll_due_sources() -> int:
-    """Beat, every minute: one ``poll_source`` per enabled source whose interval has passed."""
-    ids = list(feeds.due_sources().values_list("pk", flat=True))
+    """Beat, every minute: one ``poll_source`` per enabled source whose interval has passed (claimed
+    first, so a slow poll is never queued twice)."""
+    ids = feeds.claim_due_sources()
     for source_id in ids:
-        poll_source.delay(source_id)
+        poll_source.delay(source_id, force=True)
     return len(ids)
 
 

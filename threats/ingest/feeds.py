@@ -28,6 +28,7 @@ from .articles import publisher_of
 logger = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=24)
 MAX_ENTRIES = 200
+CLAIM_LEASE = timedelta(minutes=15)
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 
 
@@ -53,6 +54,19 @@ def due_sources(now: datetime | None = None):
     now = now or timezone.now()
     return (Source.objects.filter(enabled=True, kind=SourceKind.RSS)
             .filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now)).order_by("next_poll_at", "pk"))
+
+
+def claim_due_sources(now: datetime | None = None, lease: timedelta = CLAIM_LEASE) -> list[int]:
+    """Due sources, each claimed with a conditional UPDATE that moves its next poll ``lease`` ahead,
+    so that a slow poll is not queued again by the next beat tick, nor by a second beat."""
+    now = now or timezone.now()
+    claimed = []
+    for pk in due_sources(now).values_list("pk", flat=True)[:1000]:
+        won = (Source.objects.filter(pk=pk).filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
+               .update(next_poll_at=now + lease))
+        if won:
+            claimed.append(pk)
+    return claimed
 
 
 def backoff_delay(source: Source) -> timedelta:
