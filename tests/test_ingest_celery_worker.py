@@ -75,6 +75,8 @@ def _wait_for(condition, timeout: float, worker: subprocess.Popen, log: Path) ->
     while time.monotonic() < deadline:
         if worker.poll() is not None:
             pytest.fail(f"the worker exited with {worker.returncode}:\n{log.read_text()[-4000:]}")
+        if "raised unexpected" in log.read_text():
+            pytest.fail(f"a task failed in the worker:\n{log.read_text()[-4000:]}")
         if condition():
             return
         time.sleep(0.5)
