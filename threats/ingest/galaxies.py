@@ -242,9 +242,15 @@ class GalaxyMatcher:
 
 
 @lru_cache(maxsize=1)
+def shipped_entities() -> tuple[GalaxyEntity, ...]:
+    """:func:`load_entities` once per process (read-only from then on)."""
+    return tuple(load_entities())
+
+
+@lru_cache(maxsize=1)
 def default_matcher() -> GalaxyMatcher:
     """The matcher over the shipped galaxies (built once per process, about a second)."""
-    return GalaxyMatcher(load_entities())
+    return GalaxyMatcher(shipped_entities())
 
 
 def find_entities(text: str) -> list[GalaxyEntity]:
@@ -281,7 +287,7 @@ def _compact(name: str) -> str:
 @lru_cache(maxsize=1)
 def _name_index() -> dict[tuple[str, str], GalaxyEntity]:
     index: dict[tuple[str, str], GalaxyEntity] = {}
-    entities = load_entities()
+    entities = shipped_entities()
     for entity in entities:  # own values first, so a value beats another entity's synonym
         index.setdefault((_family(entity.kind), _compact(entity.name)), entity)
     for entity in entities:
