@@ -43,20 +43,25 @@ def _stamp(requirements: list[Path]) -> str:
     return h.hexdigest()
 
 
-def ensure_venv(venv_dir: Path, requirements: list[Path], python: Path) -> None:
-    """Create the virtual environment and install the requirements if they changed since last time."""
+def ensure_venv(venv_dir: Path, requirements: list[Path], python: Path, *, project: bool = False) -> None:
+    """Create the virtual environment and install the requirements if they changed since last time.
+
+    ``project``: also install this project (editable) for its ``threatcluster`` console script."""
     if sys.version_info[:2] != (3, 11):
         print(f"warning: ThreatCluster targets Python 3.11; this is {sys.version.split()[0]}", file=sys.stderr)
     if not python.exists():
         venv.EnvBuilder(with_pip=True, clear=True).create(venv_dir)
-    stamp_file = venv_dir / ".requirements-stamp"
-    stamp = _stamp(requirements)
+    names = hashlib.sha256(" ".join(sorted(p.name for p in requirements)).encode()).hexdigest()[:8]
+    stamp_file = venv_dir / f".requirements-stamp-{names}"
+    stamp = _stamp(requirements + ([ROOT / "pyproject.toml"] if project else []))
     if stamp_file.exists() and stamp_file.read_text() == stamp:
         return
     args: list[str | Path] = [python, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     for path in requirements:
         args += ["-r", path]
     run(*args)
+    if project:
+        run(python, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps", "-e", ROOT)
     stamp_file.write_text(stamp)
 
 
@@ -68,7 +73,7 @@ def dev_env(**extra: str) -> dict:
 
 
 def serve(args: list[str]) -> int:
-    ensure_venv(VENV, [ROOT / "requirements.txt"], PYTHON)
+    ensure_venv(VENV, [ROOT / "requirements.txt"], PYTHON, project=True)
     env = dev_env()
     env.setdefault("DEBUG", "1")
     manage = [PYTHON, "manage.py"]
@@ -105,7 +110,7 @@ def ensure_validators() -> Path | None:
 
 
 def test(args: list[str]) -> int:
-    ensure_venv(VENV, [ROOT / "requirements-dev.txt", ROOT / "requirements.txt"], PYTHON)
+    ensure_venv(VENV, [ROOT / "requirements-dev.txt", ROOT / "requirements.txt"], PYTHON, project=True)
     extra = {}
     validators_python = ensure_validators()
     if validators_python:
@@ -114,7 +119,7 @@ def test(args: list[str]) -> int:
 
 
 def lint(args: list[str]) -> int:
-    ensure_venv(VENV, [ROOT / "requirements-dev.txt", ROOT / "requirements.txt"], PYTHON)
+    ensure_venv(VENV, [ROOT / "requirements-dev.txt", ROOT / "requirements.txt"], PYTHON, project=True)
     rc = run(PYTHON, "-m", "ruff", "check", ".", check=False)
     env = dev_env(DEBUG="1")
     rc |= run(PYTHON, "manage.py", "makemigrations", "--check", "--dry-run", env=env, check=False)

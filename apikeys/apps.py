@@ -6,4 +6,4 @@ class ApikeysConfig(AppConfig):
     verbose_name = "Tiers and credentials"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (creates a Profile for every new user)
+        from . import schema, signals  # noqa: F401  (OpenAPI auth schemes; a Profile for every new user)

@@ -2,12 +2,19 @@
 
 The bucket is the credential (API key, feed token or session user) or, for anonymous callers,
 the client IP. Rates come from ``settings.RATE_LIMITS[group][tier]``; views pick their group
-(``rate_group``): heavy endpoints (exports, full feeds) have lower limits. When the cache is
-down, django-ratelimit fails open (``RATELIMIT_FAIL_OPEN``): requests pass and nothing breaks.
+(``rate_group``): heavy endpoints (exports, full feeds) have lower limits.
+
+When the cache is down, requests pass un-metered and nothing breaks (fail open): django-ratelimit
+returns no usage (``RATELIMIT_FAIL_OPEN``) or the backend raises, and either way the throttle lets
+the request through, logs once, and skips the cache for ``FAIL_OPEN_SECONDS`` so that a Redis that
+times out does not add its timeout to every request.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import threading
 import time
 
 from django.conf import settings
@@ -18,6 +25,33 @@ from .clearance import tier_of
 from .models import APIKey, FeedToken
 from .network import client_ip
 from .tiers import Tier
+
+logger = logging.getLogger(__name__)
+FAIL_OPEN_SECONDS = 10.0
+IPV6_BUCKET_PREFIX = 64  # one IPv6 customer gets a /64: counting single addresses would be no limit at all
+
+
+class _Breaker:
+    """Process-local: after a cache failure, rate limiting is skipped for a while."""
+
+    def __init__(self) -> None:
+        self._open_until = 0.0
+        self._lock = threading.Lock()
+
+    def is_open(self) -> bool:
+        return time.monotonic() < self._open_until
+
+    def trip(self, reason: object) -> None:
+        with self._lock:
+            if not self.is_open():
+                logger.warning("rate limiting skipped for %.0f s: cache unavailable (%s)", FAIL_OPEN_SECONDS, reason)
+            self._open_until = time.monotonic() + FAIL_OPEN_SECONDS
+
+    def reset(self) -> None:
+        self._open_until = 0.0
+
+
+breaker = _Breaker()
 
 
 def rate_for(group: str, tier: Tier) -> str | None:
@@ -34,7 +68,19 @@ def bucket_of(request) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    return f"ip:{client_ip(request)}"
+    return f"ip:{_ip_bucket(client_ip(request))}"
+
+
+def _ip_bucket(ip: str) -> str:
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if addr.version == 6:
+        if addr.ipv4_mapped is not None:
+            return str(addr.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{addr}/{IPV6_BUCKET_PREFIX}", strict=False))
+    return str(addr)
 
 
 class TieredRateThrottle(BaseThrottle):
@@ -48,10 +94,17 @@ class TieredRateThrottle(BaseThrottle):
         rate = rate_for(group, tier_of(user))
         if not rate:
             return True
+        if not getattr(settings, "RATELIMIT_ENABLE", True) or breaker.is_open():
+            return True
         bucket = bucket_of(request)
-        usage = get_usage(request, group=f"tc.{group}", key=lambda _group, _request: bucket, rate=rate,
-                          increment=True)
-        if usage is None:  # rate limiting disabled
+        try:
+            usage = get_usage(request, group=f"tc.{group}", key=lambda _group, _request: bucket, rate=rate,
+                              increment=True)
+        except Exception as exc:  # any cache backend error: fail open, never a 500
+            breaker.trip(exc)
+            return True
+        if usage is None or usage["time_left"] < 0:  # the cache answered nothing: fail open
+            breaker.trip("no answer")
             return True
         request.META["tc.ratelimit"] = {
             "limit": usage["limit"],

@@ -1,13 +1,15 @@
 """The callers of the access matrix, and a helper to call a route as one of them.
 
 Every endpoint issue extends the matrix: ``assert_matrix(client, url, {"anonymous": 200, ...})``
-with one expected status per caller in ``CALLERS``.
+with one expected status per caller in ``CALLERS``. Routes that change things are called with
+``method="post"`` (and a JSON ``data`` body); the feed token then travels in the query string.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -46,6 +48,16 @@ class Caller:
         params.update(extra.pop("data", {}) or {})
         return client.get(url, data=params or None, headers=self.headers, **extra)
 
+    def post(self, client: Client, url: str, data: dict | None = None, **extra):
+        """POST ``data`` as JSON; the caller's query parameters (a feed token) go in the URL."""
+        if self.login:
+            client.force_login(self.user)
+        else:
+            client.logout()
+        if self.query:
+            url = f"{url}{'&' if '?' in url else '?'}{urlencode(self.query)}"
+        return client.post(url, data=data or {}, content_type="application/json", headers=self.headers, **extra)
+
 
 def make_user(username: str, tier: Tier, **kwargs):
     user = get_user_model().objects.create_user(username, password="pw-" + username, **kwargs)
@@ -78,12 +90,14 @@ def make_callers() -> dict[str, Caller]:
     }
 
 
-def assert_matrix(client: Client, callers: dict[str, Caller], url: str, expected: dict[str, int]) -> None:
+def assert_matrix(client: Client, callers: dict[str, Caller], url: str, expected: dict[str, int], *,
+                  method: str = "get", data: dict | None = None) -> None:
     """Call ``url`` as every caller and compare the statuses; errors must be JSON with a reason."""
     assert set(expected) == set(CALLERS), f"matrix for {url} must name every caller"
     seen = {}
     for name in CALLERS:
-        response = callers[name].get(client, url)
+        caller = callers[name]
+        response = caller.get(client, url) if method == "get" else caller.post(client, url, data)
         seen[name] = response.status_code
         if response.status_code in (401, 403):
             body = response.json()

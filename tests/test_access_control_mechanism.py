@@ -95,8 +95,8 @@ def test_unknown_format_is_a_400(client, callers):
     assert response.json()["errors"]["format"]
 
 
-@override_settings(RATE_LIMITS={"default": {"public": "3/m", "researcher": "5/m", "business": "5/m",
-                                            "enterprise": "5/m"}})
+@override_settings(RATE_LIMITS={"default": {"public": "3/h", "researcher": "5/h", "business": "5/h",
+                                            "enterprise": "5/h"}})  # hourly: no window rollover mid-test
 def test_rate_limit_headers_and_429(client, callers):
     from django.core.cache import cache
     cache.clear()

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "apikeys",
     "iocs",
     "threats",
@@ -249,9 +250,19 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ThreatCluster API",
-    "DESCRIPTION": "IOC feeds, per-incident exports, reverse lookup and MISP feeds.",
+    "DESCRIPTION": (
+        "IOC feeds, per-incident exports, reverse lookup and MISP feeds.\n\n"
+        "Authentication: anonymous (public tier), a feed token (`?token=` or `Authorization: Token …`, "
+        "Researcher tier and above) or an API key (`X-API-Key: tc_…`, Business tier and above, with scopes). "
+        "Errors are JSON: `{\"error\": code, \"detail\": message}`; rate-limited responses carry "
+        "`X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`, and a 429 carries `Retry-After`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The documentation UI is served from this site (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 #

@@ -10,6 +10,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/iocs/", include("iocs.feeds.urls")),
     path("api/iocs/", include("iocs.lookup.urls")),
     path("api/threats/", include("threats.api.urls")),
@@ -27,6 +30,7 @@ urlpatterns = [
     path("api/public/v1/", include("threats.api.urls_v1")),
     path("misp/", include("misp_feed.urls_public")),
     path("api/misp/", include("misp_feed.urls_token")),
+    path("api/account/", include("apikeys.urls")),
 ]
 
 handler400 = "threatcluster.views.bad_request"

@@ -154,7 +154,11 @@ class Article(models.Model):
                                     help_text="SHA-256 of the text: the same report under two URLs.")
 
     class Meta:
-        indexes = [models.Index(fields=["threat", "-published_at"], name="article_threat_idx")]
+        indexes = [
+            models.Index(fields=["threat", "-published_at"], name="article_threat_idx"),
+            # The admin's "IOCs by source" filter and its list of publishers.
+            models.Index(fields=["publisher"], name="article_publisher_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title or self.url

@@ -42,6 +42,6 @@ def remove_publishers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("threats", "0001_initial")]
+    dependencies = [("threats", "0002_article_publisher_index")]
 
     operations = [migrations.RunPython(add_publishers, remove_publishers)]
