@@ -121,7 +121,7 @@ def record(article: Article, threat: Threat, findings: Findings, *, seen_at: dat
                            (threat.vulnerabilities, findings.vulnerabilities)):
         if rows:
             relation.add(*{r.pk: r for r in rows}.values())
-    visibility.recompute_ioc_visibility(contexts)
+    visibility.after_sightings(contexts)
     created_ids = {ids[k] for k in created if k in ids}
     return Recorded(new_ioc_ids=sorted(created_ids), seen_ioc_ids=sorted(set(contexts) - created_ids),
                     new_sightings=len(fresh))
