@@ -154,3 +154,11 @@ def test_a_failure_midway_imports_nothing_from_the_file():
         import_misp(json.dumps({"response": [{"Event": _event()}, broken, bad]}), name="mixed",
                     default_tlp=TLP.CLEAR)
     assert counts() == (0, 0, 0, 0)
+
+
+@pytest.mark.django_db
+def test_nul_characters_are_dropped_not_fatal():
+    event = _event(info="Bad\u0000title")
+    assert "\\u0000" in json.dumps({"Event": event})
+    import_misp(json.dumps({"Event": event}), name="nul.json", default_tlp=TLP.CLEAR)
+    assert Threat.objects.get().title == "Badtitle"

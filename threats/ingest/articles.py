@@ -158,6 +158,7 @@ def process_article(article_id: int, *, fetch_page: bool = True, tlp: int | None
         page = page_text(article, raise_transient=raise_transient)
         if len(page) >= MIN_PAGE_CHARS or (page and not body):
             body = page
+    body = text.clean(body)
     if not body.strip():
         return ArticleResult(article.pk, FAILED, error="no text: the page failed and the feed gave no summary")
     findings = analyze(body, article.title)

@@ -56,9 +56,12 @@ class ImportResult:
 
 
 def load_json(data: bytes | str, name: str) -> object:
-    """Parse JSON or raise :class:`InvalidImport` naming the file, line and column."""
+    """Parse JSON or raise :class:`InvalidImport` naming the file, line and column. NUL characters
+    (``\\u0000``, which PostgreSQL text cannot hold) are dropped."""
     try:
-        return json.loads(data)
+        if isinstance(data, bytes):
+            data = data.decode("utf-8")
+        return json.loads(data.replace("\\u0000", ""))
     except json.JSONDecodeError as exc:
         raise InvalidImport(f"{name}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
     except UnicodeDecodeError as exc:

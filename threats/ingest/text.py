@@ -22,6 +22,11 @@ _TAGS = re.compile(r"<[^>]+>")
 _BLANKS = re.compile(r"[ \t\r\f\v]+")
 
 
+def clean(text: str) -> str:
+    """Drop NUL characters (PostgreSQL text cannot hold them) and cap the length."""
+    return text.replace("\x00", "")[:MAX_TEXT_CHARS]
+
+
 def content_hash(text: str) -> str:
     """SHA-256 of the whitespace-normalised text: the same report under two URLs hashes the same."""
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
@@ -30,10 +35,10 @@ def content_hash(text: str) -> str:
 def decode(body: bytes, declared: str | None = None) -> str:
     for encoding in filter(None, (declared, "utf-8")):
         try:
-            return body.decode(encoding)
+            return clean(body.decode(encoding))
         except (LookupError, UnicodeDecodeError):
             continue
-    return body.decode("latin-1")
+    return clean(body.decode("latin-1"))
 
 
 def html_to_text(markup: str | bytes, *, url: str | None = None) -> str:
@@ -46,13 +51,13 @@ def html_to_text(markup: str | bytes, *, url: str | None = None) -> str:
         return ""
     text = trafilatura.extract(markup, url=url, include_tables=True, include_comments=False,
                                include_links=False, favor_recall=True, deduplicate=False)
-    return (text or "")[:MAX_TEXT_CHARS]
+    return clean(text or "")
 
 
 def fragment_to_text(fragment: str) -> str:
     """A feed summary (an HTML fragment) as text: tags dropped, entities decoded."""
     text = html.unescape(_TAGS.sub(" ", fragment or ""))
-    return "\n".join(_BLANKS.sub(" ", line).strip() for line in text.splitlines() if line.strip())[:MAX_TEXT_CHARS]
+    return clean("\n".join(_BLANKS.sub(" ", line).strip() for line in text.splitlines() if line.strip()))
 
 
 def pdf_to_text(data: bytes) -> str:
@@ -61,7 +66,7 @@ def pdf_to_text(data: bytes) -> str:
 
     try:
         reader = PdfReader(BytesIO(data))
-        return "\n".join(page.extract_text() or "" for page in reader.pages)[:MAX_TEXT_CHARS]
+        return clean("\n".join(page.extract_text() or "" for page in reader.pages))
     except (PdfReadError, ValueError, KeyError) as exc:
         raise ValueError(f"unreadable PDF: {exc}") from exc
 
@@ -75,7 +80,7 @@ def file_to_text(path: Path) -> str:
     if suffix in HTML_SUFFIXES:
         return html_to_text(data) or fragment_to_text(decode(data))
     if suffix in TEXT_SUFFIXES:
-        return decode(data)[:MAX_TEXT_CHARS]
+        return decode(data)
     raise ValueError(f"unsupported file type {suffix or '(none)'}; use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}")
 
 
