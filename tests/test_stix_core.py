@@ -102,7 +102,8 @@ def test_indicator_properties():
     assert obj["name"] == "evil.example.com" and "seen in 3 reports" in obj["description"]
     pending = stix.indicator({**row, "status": "pending", "confidence": ""}, marking_id=obj["object_marking_refs"][0])
     assert "confidence" not in pending and pending["indicator_types"] == ["unknown"]
-    assert "pending" in pending["description"]
+    assert "pending" in pending["description"] and pending["labels"] == ["pending-review"]
+    assert "labels" not in obj
     assert pending["id"] == obj["id"]  # the same IOC, the same indicator, whatever its verdict
 
 

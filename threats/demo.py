@@ -313,6 +313,7 @@ class DemoSeeder:
                 n_sightings += len(sighting_rows)
                 self.progress(len(ioc_rows))
             _reset_sequences([IOC, Sighting])
+        _analyze([IOC, Sighting, Article, Threat])
         return SeedSummary(len(threats), len(articles), n_iocs, n_sightings)
 
 
@@ -339,6 +340,16 @@ def _insert(model, columns: Iterable[str], rows: list[tuple]) -> None:
             data["evidence"] = json.loads(data["evidence"])
         objs.append(model(**data))
     model.objects.bulk_create(objs, batch_size=1000)
+
+
+def _analyze(models: list) -> None:
+    """Fresh planner statistics on PostgreSQL: right after a bulk COPY they say the tables are empty,
+    and the first queries (benchmarks, demos) would get nested-loop plans over 50,000 rows."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _reset_sequences(models: list) -> None:

@@ -59,6 +59,8 @@ class ThreatActor(models.Model):
     aliases = models.JSONField(default=list, blank=True)
     description = models.TextField(blank=True, default="")
     galaxy_uuid = models.UUIDField(null=True, blank=True, help_text="MISP galaxy cluster this name came from.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, help_text="STIX ``modified``: moves when it is saved.")
 
     def __str__(self) -> str:
         return self.name
@@ -75,6 +77,8 @@ class Malware(models.Model):
     is_family = models.BooleanField(default=True)
     description = models.TextField(blank=True, default="")
     galaxy_uuid = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, help_text="STIX ``modified``: moves when it is saved.")
 
     class Meta:
         verbose_name_plural = "malware"
@@ -87,6 +91,8 @@ class AttackPattern(models.Model):
     technique_id = models.CharField(max_length=16, unique=True, help_text="ATT&CK id, e.g. T1059.001.")
     name = models.CharField(max_length=200, blank=True, default="")
     tactics = models.JSONField(default=list, blank=True, help_text="Tactic shortnames, e.g. ['execution'].")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, help_text="STIX ``modified``: moves when it is saved.")
 
     class Meta:
         ordering = ["technique_id"]
@@ -98,6 +104,8 @@ class AttackPattern(models.Model):
 class Vulnerability(models.Model):
     cve_id = models.CharField(max_length=32, unique=True)
     description = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, help_text="STIX ``modified``: moves when it is saved.")
 
     class Meta:
         verbose_name_plural = "vulnerabilities"

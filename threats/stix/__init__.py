@@ -16,6 +16,12 @@ Typical use (a streamed feed)::
     head = [stix.marking_definition(TLP.CLEAR), stix.publisher_identity(marking_id=marking)]
     objects = itertools.chain(head, (stix.indicator(row, marking_id=marking) for row in rows))
     return StreamingHttpResponse(stix.bundle_stream(objects), content_type=stix.MEDIA_TYPE)
+
+Timestamps may be datetimes or STIX strings already formatted by the database: at scale, select
+the time columns as ``stix.StixTime("first_seen")`` (see :mod:`threats.stix.db`): Django parses
+PostgreSQL timestamps in pure Python, which costs more than building the indicators.
+
+The full graph of one threat (Report, entities, relationships) is :mod:`threats.stix.graph`.
 """
 
 from .bundle import MEDIA_TYPE, bundle, bundle_stream, dumps
@@ -27,6 +33,7 @@ from .common import (
     stix_id,
     stix_time,
 )
+from .db import StixTime
 from .indicators import CONFIDENCE_SCORES, INDICATOR_FIELDS, indicator, indicator_id, pattern
 from .markings import TLP2_EXTENSION_ID, marking_definition, marking_id
 
@@ -36,6 +43,7 @@ __all__ = [
     "INDICATOR_FIELDS",
     "MEDIA_TYPE",
     "TLP2_EXTENSION_ID",
+    "StixTime",
     "bundle",
     "bundle_stream",
     "deterministic_uuid",

@@ -7,7 +7,8 @@ gives exactly that); only ``type``, ``value`` and ``first_seen`` are required.
 - ``created``: when we first stored the IOC; ``modified``: its ``updated_at`` (moves when it changes);
 - ``valid_from``: first seen; ``confidence``: high/medium/low as 85/50/15 (STIX 2.1 Appendix A);
 - ``indicator_types``: ``malicious-activity`` when confirmed, ``unknown`` while pending review,
-  ``benign`` for a false positive (feeds never carry those, a graph may be asked to);
+  ``benign`` for a false positive (feeds never carry those, a graph may be asked to), with the label
+  ``pending-review`` or ``false-positive`` and no ``confidence``;
 - ``name`` and ``description`` both present (the strict validator's check 303 wants both).
 """
 
@@ -43,6 +44,8 @@ _TYPES = {
     "pending": ["unknown"],
     "false_positive": ["benign"],
 }
+
+_STATUS_LABELS = {"pending": "pending-review", "false_positive": "false-positive"}
 
 
 def _quote(value: str) -> str:
@@ -112,4 +115,6 @@ def indicator(row: Mapping, *, marking_id: str, created_by_ref: str | None = Non
     score = CONFIDENCE_SCORES.get(row.get("confidence") or "")
     if score is not None:
         obj["confidence"] = score
+    if row.get("status") in _STATUS_LABELS:  # a consumer that ignores indicator_types still sees it
+        obj["labels"] = [_STATUS_LABELS[row["status"]]]
     return obj
