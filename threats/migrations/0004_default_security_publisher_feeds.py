@@ -42,6 +42,7 @@ def remove_publishers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("threats", "0002_article_publisher_index")]
+    # Both 0002 leaves of main: this migration also merges them.
+    dependencies = [("threats", "0002_article_publisher_index"), ("threats", "0002_entity_timestamps")]
 
     operations = [migrations.RunPython(add_publishers, remove_publishers)]
