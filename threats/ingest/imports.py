@@ -129,9 +129,11 @@ def write_report(report: Report) -> ImportResult:
         article.save(update_fields=["threat"])
     result.articles_new, result.articles_skipped = int(new_article), int(not new_article)
     for url, title in report.references:
-        Article.objects.get_or_create(url=url[:2000], defaults={
+        reference, _ = Article.objects.get_or_create(url=url[:2000], defaults={
             "title": (title or url)[:500], "publisher": publisher_of(url), "published_at": report.published,
             "threat": threat})
+        if reference.threat_id is None:  # known but in no threat: it is this report's source
+            Article.objects.filter(pk=reference.pk).update(threat=threat)
     done = record(article, threat, report.findings, seen_at=report.published)
     if tlp_changed:
         visibility.recompute_for_threat(threat.pk)

@@ -74,6 +74,11 @@ def pattern_iocs(pattern: str, context: str = "") -> list[FoundIOC]:
     return found
 
 
+def pattern_names_value(obj: dict) -> bool:
+    name = obj.get("name") or ""
+    return bool(name) and f"'{name}'" in (obj.get("pattern") or "")
+
+
 def _sco_iocs(obj: dict) -> list[FoundIOC]:
     kind = obj.get("type", "")
     if kind in SCO_VALUE_TYPES:
@@ -161,7 +166,9 @@ def _report(root: dict, members: Iterable[dict], levels: dict[str, TLP], default
     for obj in [root, *members]:
         marks += [levels.get(m) for m in obj.get("object_marking_refs") or []]
         if obj.get("type") == "indicator" and obj.get("pattern_type", "stix") == "stix":
-            context = obj.get("name") or obj.get("description") or ""
+            name = obj.get("name") or ""
+            # An indicator named after its own value (ThreatCluster's) says more in its description.
+            context = obj.get("description") or name if pattern_names_value(obj) else name or obj.get("description", "")
             findings.iocs += pattern_iocs(obj.get("pattern", ""), context)
         elif obj.get("type") in ENTITY_TYPES:
             _entity(obj, findings)
