@@ -42,7 +42,6 @@ def remove_publishers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    # Both 0002 leaves of main: this migration also merges them.
-    dependencies = [("threats", "0002_article_publisher_index"), ("threats", "0002_entity_timestamps")]
+    dependencies = [("threats", "0003_merge_publisher_index_entity_timestamps")]
 
     operations = [migrations.RunPython(add_publishers, remove_publishers)]
