@@ -130,11 +130,14 @@ def run(docs: list[tuple[str, str]]) -> dict:
 
 
 def _classifier():
+    """The article tasks' classification step (one batch of new IOCs), run in-process."""
     try:
-        from iocs.classifier import classify_ids
+        import iocs.classifier.service  # noqa: F401
     except ImportError:
         return None
-    return classify_ids
+    from threats.tasks import classify_batch
+
+    return classify_batch
 
 
 def main() -> None:

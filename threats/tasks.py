@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.db import OperationalError
 
+from iocs.models import IOC, Status
 from threats.ingest import articles, feeds, fetch, scoring
 
 logger = logging.getLogger(__name__)
@@ -52,12 +54,20 @@ def ingest_article(self, article_id: int) -> dict:
             "seen_iocs": len(result.seen_ioc_ids)}
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=10, max_retries=3)
+@shared_task(acks_late=True, retry_backoff=10, max_retries=3, autoretry_for=(OperationalError,))
 def classify_batch(ioc_ids: list[int]) -> int:
-    """Run the offline classifier on one batch of IOCs, then rescore the threats citing them."""
-    from iocs.classifier import classify_ids
+    """Run the offline classifier on one batch of new IOCs, then rescore the threats citing them.
 
-    classify_ids(ioc_ids)
+    Reviewed IOCs are never touched and rows another transaction holds are skipped (the periodic
+    ``iocs.classify_pending`` run picks up whatever is still pending)."""
+    from iocs.classifier.service import ClassifyResult, _classify_batch
+    from iocs.classifier.warninglists import get_warninglists
+    from iocs.stats import invalidate_pending_count
+
+    pending = list(IOC.objects.filter(pk__in=ioc_ids, status=Status.PENDING).values_list("pk", flat=True))
+    if pending:
+        _classify_batch(pending, get_warninglists(), ClassifyResult())
+        invalidate_pending_count()
     return scoring.rescore_for_iocs(ioc_ids)
 
 
