@@ -5,7 +5,8 @@ texts of ``../shared/corpus/dev/docs`` (or synthetic reports with ``--synthetic`
 runs exactly as in production, in one process: poll the source (conditional GET, feedparser), and
 for each article fetch the page, reduce it to text (trafilatura), extract IOCs, recognise galaxy
 names, cluster, record sightings, score; then classify the new IOCs in batches when the classifier
-is installed. The galaxy matcher is built before the clock starts (once per worker process).
+is installed. The galaxy matcher and the warninglists are loaded before the clock starts (a worker
+process loads them once).
 
     python bench/ingest.py                       # every corpus document, fresh SQLite file
     python bench/ingest.py --limit 20 --json     # what the test suite runs
@@ -106,6 +107,10 @@ def run(docs: list[tuple[str, str]]) -> dict:
 
     galaxies.default_matcher()  # built once per worker process, not per article
     classify = _classifier()
+    if classify:
+        from iocs.classifier.warninglists import get_warninglists
+
+        get_warninglists()  # likewise loaded once per worker process
     httpd, base = serve(docs)
     try:
         source = Source.objects.create(name="bench", url=f"{base}/feed.xml", enabled=True)

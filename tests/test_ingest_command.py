@@ -100,6 +100,7 @@ def test_local_documents_of_every_kind_and_a_rerun(tmp_path):
     assert threat.actors.filter(name__icontains="Gamaredon").exists()
     assert threat.vulnerabilities.filter(cve_id="CVE-2023-38831").exists()
     assert set(IOC.objects.values_list("status", flat=True)) == {"pending"}
+    assert all(IOC.objects.values_list("evidence", flat=True))  # how each report presented it, for the classifier
     before = counts()
     out, _ = run(str(tmp_path), "--verbosity", "0")
     assert "articles: 0 new, 4 skipped, 0 failed; IOCs: 0 new, 0 seen again" in out

@@ -26,6 +26,7 @@ Matching rules (why each exists):
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections.abc import Iterable
@@ -33,9 +34,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import pymispgalaxies
-
-GALAXY_DIR = Path(pymispgalaxies.__file__).resolve().parent / "data" / "misp-galaxy" / "clusters"
+# The data files only: importing pymispgalaxies itself costs seconds (jsonschema grammars).
+GALAXY_DIR = (Path(importlib.util.find_spec("pymispgalaxies").submodule_search_locations[0])
+              / "data" / "misp-galaxy" / "clusters")
 
 ACTOR, MALWARE, TOOL = "actor", "malware", "tool"
 # (galaxy file, kind) in priority order: the first file to name an entity gives its canonical name.

@@ -133,11 +133,20 @@ def _record_evidence(ioc_ids: list[int], contexts: dict[int, FoundIOC], *, publi
         from iocs.evidence import record_observation
     except ImportError:  # the extraction work is not merged yet
         return
-    changed = []
-    for ioc in IOC.objects.filter(pk__in=[pk for pk in ioc_ids if contexts[pk].extracted is not None]):
+    wanted = [pk for pk in ioc_ids if contexts[pk].extracted is not None]
+    rows = IOC.objects.filter(pk__in=wanted).only("pk", "evidence")
+    field_ = IOC._meta.get_field("evidence")
+    now = timezone.now()
+    params = []
+    for ioc in rows:
         record_observation(ioc, contexts[ioc.pk].extracted, publisher=publisher or None)
-        changed.append(ioc)
-    IOC.objects.bulk_update(changed, ["evidence"], batch_size=500)
+        params.append((field_.get_db_prep_save(ioc.evidence, connection), now, ioc.pk))
+    if params:  # one statement for the batch: the ORM's bulk_update builds a CASE per row and field
+        quote = connection.ops.quote_name
+        sql = (f"UPDATE {quote(IOC._meta.db_table)} SET {quote('evidence')} = %s, "  # noqa: S608 - names only
+               f"{quote('updated_at')} = %s WHERE {quote('id')} = %s")
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
 
 
 def clustering_lock() -> None:
