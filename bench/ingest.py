@@ -18,6 +18,7 @@ Prints one line of JSON with ``--json``, otherwise a short report.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import html
 import json
 import os
@@ -46,7 +47,8 @@ def _synthetic(n: int) -> str:
     octet = n % 250 + 1
     return (f"Campaign {n} delivered a loader. The implant beaconed to 198.51.{octet}.{(n * 7) % 250 + 1} and "
             f"update-{n}.example-c2.net over HTTPS, downloading hxxp://cdn-{n}[.]example-c2[.]net/p.bin. "
-            f"The dropper SHA-256 is {n:064x}. The actor exploited CVE-2023-{1000 + n} (T1190).\n") * 3
+            f"The dropper SHA-256 is {hashlib.sha256(str(n).encode()).hexdigest()}. The actor exploited "
+            f"CVE-2023-{1000 + n} (T1190).\n") * 3
 
 
 def page(title: str, body: str) -> bytes:
