@@ -1,5 +1,9 @@
-"""OpenAPI descriptions of our authentication schemes (drf-spectacular extensions)."""
+"""OpenAPI (drf-spectacular) descriptions of our authentication classes, so the schema states how
+each endpoint authenticates. Loaded by ``ApikeysConfig.ready``."""
 
+from __future__ import annotations
+
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -9,26 +13,27 @@ class APIKeyScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "header", "name": "X-API-Key",
-                "description": "API key (tc_…), Business tier and above; scopes iocs:read, threats:read, misp:read."}
+                "description": "API key (Business+), `tc_…`, with the scope the endpoint needs."}
 
 
 class FeedTokenScheme(OpenApiAuthenticationExtension):
     target_class = "apikeys.authentication.FeedTokenAuthentication"
-    name = "feedToken"
-    priority = 1
+    name = ["feedToken", "feedTokenQuery"]
+
+    def get_security_requirement(self, auto_schema):
+        return [{"feedToken": []}, {"feedTokenQuery": []}]
 
     def get_security_definition(self, auto_schema):
         return [
-            {"type": "apiKey", "in": "query", "name": "token",
-             "description": "Feed token (tcf_…), Researcher tier and above."},
             {"type": "apiKey", "in": "header", "name": "Authorization",
-             "description": "`Token <feed token>`; HTTP Basic with the feed token as password also works."},
+             "description": "Feed token (Researcher+): `Authorization: Token tcf_…` (or Basic, token as password)."},
+            {"type": "apiKey", "in": "query", "name": "token", "description": "Feed token as `?token=tcf_…`."},
         ]
 
 
 class SessionScheme(OpenApiAuthenticationExtension):
     target_class = "apikeys.authentication.QuietSessionAuthentication"
-    name = "session"
+    name = "cookieAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}

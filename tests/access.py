@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -44,11 +44,14 @@ class Caller:
             client.force_login(self.user)
         else:
             client.logout()
-        params = dict(self.query)
+        url, _, query_string = url.partition("?")  # Django drops a URL's query string when data is given
+        params = dict(parse_qsl(query_string))
+        params.update(self.query)
         params.update(extra.pop("data", {}) or {})
-        return client.get(url, data=params or None, headers=self.headers, **extra)
+        headers = {**self.headers, **(extra.pop("headers", None) or {})}
+        return client.get(url, data=params or None, headers=headers, **extra)
 
-    def post(self, client: Client, url: str, data: dict | None = None, **extra):
+    def post(self, client: Client, url: str, data=None, **extra):
         """POST ``data`` as JSON; the caller's query parameters (a feed token) go in the URL."""
         if self.login:
             client.force_login(self.user)
@@ -56,7 +59,8 @@ class Caller:
             client.logout()
         if self.query:
             url = f"{url}{'&' if '?' in url else '?'}{urlencode(self.query)}"
-        return client.post(url, data=data or {}, content_type="application/json", headers=self.headers, **extra)
+        body = {} if data is None else data
+        return client.post(url, data=body, content_type="application/json", headers=self.headers, **extra)
 
 
 def make_user(username: str, tier: Tier, **kwargs):
@@ -91,8 +95,13 @@ def make_callers() -> dict[str, Caller]:
 
 
 def assert_matrix(client: Client, callers: dict[str, Caller], url: str, expected: dict[str, int], *,
-                  method: str = "get", data: dict | None = None) -> None:
-    """Call ``url`` as every caller and compare the statuses; errors must be JSON with a reason."""
+                  method: str = "get", data=None, post=None) -> None:
+    """Call ``url`` as every caller and compare the statuses; errors must be JSON with a reason.
+
+    With ``method="post"`` and ``data`` (or ``post=body``) the route is called with a JSON POST.
+    """
+    if post is not None:
+        method, data = "post", post
     assert set(expected) == set(CALLERS), f"matrix for {url} must name every caller"
     seen = {}
     for name in CALLERS:

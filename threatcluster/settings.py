@@ -238,6 +238,9 @@ STORAGES = {
 }
 # Where Celery tasks write pre-built feed artifacts (public feeds, MISP mirror).
 FEED_ARTIFACT_DIR = env.path("FEED_ARTIFACT_DIR", default=BASE_DIR / "var" / "feeds")
+# The MISP feeds (/misp/, /api/misp/) are built live and their bytes cached this long: a MISP feed
+# file is never staler than this many seconds. 0 turns the cache off.
+MISP_FEED_CACHE_SECONDS = env.int("MISP_FEED_CACHE_SECONDS", default=300)
 
 #
 # REST framework and OpenAPI

@@ -1,3 +1,9 @@
-"""Routes mounted by threatcluster/urls.py (see there for the prefix)."""
+"""Routes mounted by threatcluster/urls.py under ``api/iocs/``: ``lookup`` (GET one, POST a batch)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import LookupView
+
+urlpatterns = [
+    path("lookup", LookupView.as_view(), name="ioc-lookup"),
+]
