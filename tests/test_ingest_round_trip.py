@@ -1,4 +1,5 @@
-"""Round trip: what ThreatCluster exports (a threat's STIX bundle) imports again with nothing lost."""
+"""Round trip: what ThreatCluster exports (a threat's STIX bundle, its MISP event) imports again with
+nothing lost."""
 
 import json
 import random
@@ -8,8 +9,11 @@ import pytest
 from apikeys.tlp import TLP
 from iocs.models import IOC, Confidence, Status
 from iocs.normalize import IOCType
+from misp_feed.builder import build_event
+from misp_feed.query import load_events
 from threats.demo import ValueFactory
 from threats.ingest import entities
+from threats.ingest.misp import import_misp
 from threats.ingest.record import Findings, found_ioc, record
 from threats.ingest.stix import import_stix
 from threats.models import Article, AttackPattern, Malware, Threat, ThreatActor, Vulnerability
@@ -73,3 +77,25 @@ def test_importing_our_own_export_into_the_same_instance_updates_the_threat():
     result = import_stix(json.dumps(bundle), name="export.json", default_tlp=TLP.CLEAR)
     assert (result.threats_new, result.iocs_new) == (0, 0)
     assert Threat.objects.get() == threat and IOC.objects.count() == iocs
+
+
+@pytest.mark.django_db
+def test_a_threat_misp_event_imports_into_a_fresh_instance_with_nothing_lost():
+    threat = rich_threat()
+    before = snapshot(threat)
+    contexts = dict(IOC.objects.filter(sightings__threat=threat).values_list("value", "sightings__context"))
+    event = build_event(load_events([threat.pk])[0])
+    wipe()
+    result = import_misp(json.dumps(event), name="event.json", default_tlp=TLP.CLEAR)
+    assert result.threats_new == 1 and result.iocs_new == len(before["iocs"])
+    imported = Threat.objects.get()
+    after = snapshot(imported)
+    assert str(imported.uuid) == event["Event"]["uuid"] == str(threat.uuid)  # MISP event uuid = threat uuid
+    # A MISP event carries no summary nor our short public id; everything else comes back.
+    for key in ("public_id", "summary"):
+        before.pop(key), after.pop(key)
+    assert after == before
+    got = dict(IOC.objects.filter(sightings__threat=imported).values_list("value", "sightings__context"))
+    assert set(got.values()) <= set(contexts.values()) and all(got.values())  # the sentence it came from
+    again = import_misp(json.dumps(event), name="event.json", default_tlp=TLP.CLEAR)
+    assert (again.threats_new, again.iocs_new) == (0, 0)
