@@ -72,3 +72,11 @@ def html_page(title: str, paragraphs: list[str]) -> bytes:
             f"<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
             f"<article><h1>{escape(title)}</h1>{body}</article>"
             f"<footer>Copyright the test publisher</footer></body></html>").encode()
+
+
+def eager_celery(monkeypatch) -> None:
+    """Run tasks queued with ``.delay()`` in-process even when a broker is configured (REDIS_URL)."""
+    from threatcluster.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    monkeypatch.setitem(app.conf, "task_eager_propagates", True)

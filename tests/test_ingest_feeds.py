@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.ingest_support import LocalServer, html_page, rss
+from tests.ingest_support import LocalServer, eager_celery, html_page, rss
 from threats.ingest import articles, feeds, fetch
 from threats.models import Article, Source
 
@@ -136,9 +136,10 @@ def test_fetch_limits_size_and_refuses_other_schemes(server, settings):
 
 
 @pytest.mark.django_db
-def test_the_beat_task_claims_due_sources_once_and_polls_them(server):
+def test_the_beat_task_claims_due_sources_once_and_polls_them(server, monkeypatch):
     from threats import tasks
 
+    eager_celery(monkeypatch)
     server.routes["/feed.xml"] = conditional_feed(rss([{"title": "x", "link": server.url("/x"), "description": "y"}]))
     source = make_source(server)
     make_source(server, "/other.xml", enabled=False)

@@ -8,7 +8,7 @@ import pytest
 
 from apikeys.tlp import TLP
 from iocs.models import IOC
-from tests.ingest_support import LocalServer, html_page
+from tests.ingest_support import LocalServer, eager_celery, html_page
 from threats import tasks
 from threats.ingest import articles, entities, fetch, record
 from threats.ingest.record import Findings, found_ioc
@@ -110,7 +110,8 @@ def test_the_source_tlp_is_the_threat_and_ioc_tlp():
 
 
 @pytest.mark.django_db
-def test_the_article_task_retries_a_failing_page_and_finally_uses_the_summary(settings):
+def test_the_article_task_retries_a_failing_page_and_finally_uses_the_summary(monkeypatch):
+    eager_celery(monkeypatch)
     server = LocalServer()
     try:
         server.routes["/feed"] = (200, {}, b"")
