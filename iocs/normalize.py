@@ -63,9 +63,17 @@ _REFANG_RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# Every rule above needs one of these; a value without any is returned untouched (the common case).
+_MAYBE_DEFANGED = re.compile(r"[\[({\\]")
+
+
 def refang(text: str) -> str:
     """Undo the usual defanging styles: ``hxxp``, ``[.]``, ``(.)``, ``{.}``, ``[dot]``, ``[:]``,
     ``[@]``, ``[at]``, ``[://]``, ``\\.``. Plain prose is left as it is."""
+    if not _MAYBE_DEFANGED.search(text):
+        low = text.lower()
+        if "hxxp" not in low and "h**p" not in low and "fxp" not in low and ("http" not in low or "http" in text):
+            return text
     for pattern, replacement in _REFANG_RULES:
         text = pattern.sub(replacement, text)
     return text
@@ -91,8 +99,9 @@ def defang(ioc_type: str, value: str) -> str:
 #
 # Per-type normalisers
 #
-_DOMAIN_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
-_TLD = re.compile(r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})")
+# Labels of 1-63 [a-z0-9_-] not starting or ending with "-", at least two, the last a TLD shape.
+_DOMAIN = re.compile(r"(?:(?!-)[a-z0-9_-]{1,63}(?<!-)\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})")
+_DOTTED_QUAD = re.compile(r"[0-9.]+")
 _HEX = {IOCType.MD5: 32, IOCType.SHA1: 40, IOCType.SHA256: 64}
 _EMAIL_LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
 URL_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "sftp", "ws", "wss", "tcp", "udp", "smb", "file"})
@@ -121,10 +130,7 @@ def normalize_domain(value: str) -> str:
             text = text.encode("idna").decode("ascii")
         except UnicodeError as exc:
             raise InvalidIOC(f"not a domain name: {value!r}") from exc
-    labels = text.split(".")
-    if len(text) > 253 or len(labels) < 2:
-        raise InvalidIOC(f"not a domain name: {value!r}")
-    if not all(_DOMAIN_LABEL.fullmatch(label) for label in labels) or not _TLD.fullmatch(labels[-1]):
+    if len(text) > 253 or not _DOMAIN.fullmatch(text):
         raise InvalidIOC(f"not a domain name: {value!r}")
     return text
 
@@ -132,15 +138,17 @@ def normalize_domain(value: str) -> str:
 def _normalize_host(host: str) -> str:
     if host.startswith("["):
         return f"[{normalize_ipv6(host)}]"
-    try:
+    if _DOTTED_QUAD.fullmatch(host):
         return normalize_ipv4(host)
-    except InvalidIOC:
-        return normalize_domain(host)
+    return normalize_domain(host)
+
+
+_URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def normalize_url(value: str) -> str:
     text = refang(value.strip())
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
+    if _URL_FORBIDDEN.search(text):
         raise InvalidIOC(f"a URL cannot contain spaces or control characters: {value!r}")
     if "://" not in text:
         text = "http://" + text
@@ -150,13 +158,14 @@ def normalize_url(value: str) -> str:
     except ValueError as exc:
         raise InvalidIOC(f"not a URL: {value!r}") from exc
     scheme = parts.scheme.lower()
-    if scheme not in URL_SCHEMES or not parts.hostname:
+    hostname = parts.hostname
+    if scheme not in URL_SCHEMES or not hostname:
         raise InvalidIOC(f"not a URL (scheme or host missing): {value!r}")
-    host = _normalize_host(parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]")
+    host = _normalize_host(hostname if ":" not in hostname else f"[{hostname}]")
     netloc = host
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
         netloc = f"{host}:{port}"
-    if parts.username is not None:
+    if "@" in parts.netloc and parts.username is not None:
         userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "")
         netloc = f"{userinfo}@{netloc}"
     path = _ascii_only(parts.path) or "/"
@@ -233,7 +242,7 @@ def normalize(ioc_type: str, value: str) -> str:
     if len(value) > MAX_VALUE_LENGTH:
         raise InvalidIOC(f"value longer than {MAX_VALUE_LENGTH} characters")
     text = value if ioc_type in WALLET_TYPES or ioc_type in HASH_TYPES else refang(value)
-    return _NORMALIZERS[IOCType(ioc_type)](text)
+    return _NORMALIZERS[ioc_type](text)
 
 
 # Tried in this order by infer_type: the most specific shapes first.

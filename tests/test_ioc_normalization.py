@@ -118,3 +118,16 @@ def test_bulk_updates_move_updated_at():
     IOC.objects.filter(pk=ioc.pk).update(status="false_positive")
     ioc.refresh_from_db()
     assert ioc.updated_at > before
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("HTTP://evil.com/x", "http://evil.com/x"),
+        ("hXXps[:]//evil[.]com", "https://evil.com"),
+        ("plain words, no IOC (here).", "plain words, no IOC (here)."),
+        ("http://evil.com/a", "http://evil.com/a"),
+    ],
+)
+def test_refang_fast_path_keeps_the_rules(raw, expected):
+    assert refang(raw) == expected
