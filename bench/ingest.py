@@ -138,10 +138,6 @@ def run(docs: list[tuple[str, str]]) -> dict:
 
 def _classifier():
     """The article tasks' classification step (one batch of new IOCs), run in-process."""
-    try:
-        import iocs.classifier.service  # noqa: F401
-    except ImportError:
-        return None
     from threats.tasks import classify_batch
 
     return classify_batch

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from iocs.evidence import record_observation
 from iocs.models import IOC, Status
 from iocs.normalize import InvalidIOC, IOCType, normalize
 from threats.models import Article, AttackPattern, Malware, Sighting, Threat, ThreatActor, Vulnerability
@@ -129,10 +130,6 @@ def record(article: Article, threat: Threat, findings: Findings, *, seen_at: dat
 
 def _record_evidence(ioc_ids: list[int], contexts: dict[int, FoundIOC], *, publisher: str) -> None:
     """Merge each new observation into ``IOC.evidence`` (the classifier reads it)."""
-    try:
-        from iocs.evidence import record_observation
-    except ImportError:  # the extraction work is not merged yet
-        return
     wanted = [pk for pk in ioc_ids if contexts[pk].extracted is not None]
     rows = IOC.objects.filter(pk__in=wanted).only("pk", "evidence")
     field_ = IOC._meta.get_field("evidence")
