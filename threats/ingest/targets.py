@@ -111,7 +111,9 @@ def run(task: Task, summary: Summary, *, tlp: int, fetch_pages: bool = True) -> 
             summary.failed(task.target, "no such file or folder")
         else:
             summary.failed(task.target, f"unsupported file type; use {', '.join(sorted(DOCUMENT_SUFFIXES))} or .json")
-    except (InvalidImport, fetch.FetchError, ValueError, OSError) as exc:
+    except InvalidImport as exc:  # its message names the file already
+        summary.failed(task.target, str(exc).removeprefix(f"{Path(task.target).name}: "))
+    except (fetch.FetchError, ValueError, OSError) as exc:
         summary.failed(task.target, str(exc))
     return []
 
