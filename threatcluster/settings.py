@@ -144,7 +144,15 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Every minute: one poll task per enabled feed source whose own interval (and back-off) has passed.
+    "poll-due-sources": {"task": "threats.tasks.poll_due_sources", "schedule": 60.0},
+    # Every 5 minutes: the classifier rules on whatever is still pending (new IOCs are classified per
+    # article batch as they arrive; this catches the rest and restarts after an outage).
+    "classify-pending-iocs": {"task": "iocs.classify_pending", "schedule": 300.0},
+    # Daily: threat scores lose recency points as reports age.
+    "rescore-recent-threats": {"task": "threats.tasks.rescore_recent_threats", "schedule": 24 * 3600.0},
+}
 
 # Requests per window, per group of endpoints and per tier ("N/s", "N/m", "N/h", "N/d"); the bucket
 # is the credential (per IP for anonymous callers). Override one cell with an environment variable
