@@ -60,14 +60,11 @@ def classify_batch(ioc_ids: list[int]) -> int:
 
     Reviewed IOCs are never touched and rows another transaction holds are skipped (the periodic
     ``iocs.classify_pending`` run picks up whatever is still pending)."""
-    from iocs.classifier.service import ClassifyResult, _classify_batch
-    from iocs.classifier.warninglists import get_warninglists
-    from iocs.stats import invalidate_pending_count
+    from iocs.classifier.service import classify_ids
 
     pending = list(IOC.objects.filter(pk__in=ioc_ids, status=Status.PENDING).values_list("pk", flat=True))
     if pending:
-        _classify_batch(pending, get_warninglists(), ClassifyResult())
-        invalidate_pending_count()
+        classify_ids(pending)
     return scoring.rescore_for_iocs(ioc_ids)
 
 
