@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "apikeys",
     "iocs",
+    "iocs.feeds",
     "threats",
     "misp_feed",
 ]
