@@ -82,12 +82,14 @@ class Dataset:
     params: FeedParams
     clearance: int
     tier: int
+    hostnames_only: bool = False  # domain-list formats: leave out names whose first label is no hostname
     now: datetime = field(default_factory=timezone.now, compare=False)
 
     @property
     def key(self) -> str:
         """Cache key of the data: parameters, clearance and tier (never the credential)."""
-        text = f"{self.params.canonical()}|clearance={int(self.clearance)}|tier={int(self.tier)}"
+        text = (f"{self.params.canonical()}|clearance={int(self.clearance)}|tier={int(self.tier)}"
+                f"|hostnames={int(self.hostnames_only)}")
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     @property
@@ -104,8 +106,12 @@ class Dataset:
     #
     def published(self) -> QuerySet[IOC]:
         p = self.params
-        return (IOC.objects.published().visible_to(self.clearance)
-                .filter(confidence__in=p.confidence, type__in=p.types, last_seen__gt=self.now - p.window))
+        qs = (IOC.objects.published().visible_to(self.clearance)
+              .filter(confidence__in=p.confidence, type__in=p.types, last_seen__gt=self.now - p.window))
+        if self.hostnames_only:
+            # "_dmarc.example.com" is a DNS name but no host name: domain lists carry host names (FORMATS.md 5).
+            qs = qs.exclude(type="domain", value__regex=r"^[^.]*_")
+        return qs
 
     def additions(self) -> QuerySet[IOC]:
         qs = self.published()

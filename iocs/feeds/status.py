@@ -28,11 +28,15 @@ STALE_GRACE = timedelta(minutes=10)
 
 def default_datasets(tier: Tier | None = None, clearance: TLP | None = None) -> list[tuple[str, str, Dataset]]:
     """(feed name, route name, dataset) of the default feeds, for the public and, if given, one caller."""
-    public = Dataset(feed_params.parse_params({}, feed_params.PUBLIC, tier=Tier.PUBLIC), TLP.CLEAR, Tier.PUBLIC)
-    out = [(f"public/feed.{ext}", f"feeds:public-{ext}", public) for ext in ("txt", "json", "csv")]
+    public = feed_params.parse_params({}, feed_params.PUBLIC, tier=Tier.PUBLIC)
+    out = [("public/feed.txt", "feeds:public-txt", Dataset(public, TLP.CLEAR, Tier.PUBLIC, hostnames_only=True))]
+    out += [(f"public/feed.{ext}", f"feeds:public-{ext}", Dataset(public, TLP.CLEAR, Tier.PUBLIC))
+            for ext in ("json", "csv")]
     if tier is not None and clearance is not None and tier >= Tier.RESEARCHER:
-        feed = Dataset(feed_params.parse_params({}, feed_params.FEED, tier=tier), clearance, tier)
-        export = Dataset(feed_params.parse_params({}, feed_params.EXPORT, tier=tier), clearance, tier)
+        # What the default request gets (txt, the first format): the domain list's host-name rule applies.
+        feed = Dataset(feed_params.parse_params({}, feed_params.FEED, tier=tier), clearance, tier, hostnames_only=True)
+        export = Dataset(feed_params.parse_params({}, feed_params.EXPORT, tier=tier), clearance, tier,
+                         hostnames_only=True)
         out += [("feed", "feeds:feed", feed), ("export", "feeds:export", export)]
         if tier >= Tier.BUSINESS:
             out += [("v1/iocs/feed", "feeds_v1:feed", feed), ("v1/iocs/export", "feeds_v1:export", export)]

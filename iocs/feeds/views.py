@@ -59,7 +59,7 @@ class FeedView(PendingCountHeaderMixin, TCAPIView):
                                              "use feed.json or feed.csv with since, or fetch the full list."]})
         params = parse_params(query, self.profile, tier=tier, fmt=renderer.format, format_types=renderer.types,
                               defang_ok=renderer.defang_ok)
-        dataset = Dataset(params, clearance=clearance, tier=tier)
+        dataset = Dataset(params, clearance=clearance, tier=tier, hostnames_only=renderer.hostnames_only)
         base = site_base(request)
         url = public_url(base, request.path, query)
         meta_for = meta_factory(dataset, title=self.profile.title, url=url, base=base)

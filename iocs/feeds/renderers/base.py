@@ -48,6 +48,7 @@ class FeedRenderer(BaseRenderer):
     defang_ok = True  # False where consumers need live values (DNS zones, IDS rules, STIX patterns)
     citations = False  # rows need ``sources``
     actions = False  # deltas carry removals in the body (an ``action`` per row)
+    hostnames_only = False  # a domain list: names whose first label has "_" are left out (in SQL)
 
     def rows_in_body(self, meta: FeedMeta) -> int:
         return meta.additions + meta.removals if self.actions else meta.additions
@@ -90,7 +91,7 @@ def header_lines(meta: FeedMeta, rows: int, prefix: str = "#") -> Iterator[str]:
 
 
 # A normalised domain as DNS tools take it (FORMATS.md 5: lower-case ASCII/punycode, no trailing dot).
-DNS_NAME = re.compile(r"(?=.{4,253}$)(?:(?!-)[a-z0-9_-]{1,63}(?<!-)\.)+[a-z0-9-]{2,63}")
+DNS_NAME = re.compile(r"(?=.{4,253}$)(?:(?!-)[a-z0-9_-]{1,63}(?<!-)\.)+(?!-)[a-z0-9-]{2,63}(?<!-)")
 
 
 def is_dns_name(value: str, max_length: int = 253) -> bool:

@@ -14,6 +14,7 @@ class HostsRenderer(FeedRenderer):
     extension = "hosts"
     types = ("domain",)
     defang_ok = False
+    hostnames_only = True
 
     def stream(self, rows: Iterable[dict], meta: FeedMeta) -> Iterator[str]:
         yield from header_lines(meta, self.rows_in_body(meta))

@@ -13,6 +13,7 @@ class TxtRenderer(FeedRenderer):
     format = "txt"
     extension = "txt"
     fields = ("type", "value")
+    hostnames_only = True
 
     def stream(self, rows: Iterable[dict], meta: FeedMeta) -> Iterator[str]:
         yield from header_lines(meta, self.rows_in_body(meta))
