@@ -13,6 +13,7 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from apikeys.tlp import TLP
@@ -37,6 +38,24 @@ def make_ioc(value: str, type: str = "domain", *, status: str = "confirmed", con
     return IOC.objects.create(type=type, value=value, status=status,
                               confidence=confidence if status == "confirmed" else "", tlp=tlp, reason=reason,
                               first_seen=seen - timedelta(days=1), last_seen=seen)
+
+
+def bulk_iocs(n: int, prefix: str = "bulk", *, batch: int = 5000) -> None:
+    """``n`` confirmed high-confidence TLP:CLEAR domains seen an hour ago, inserted with executemany
+    (the ORM's bulk_create costs ~0.7 ms a row here; this is ~20 times faster)."""
+    ops = connection.ops
+    now = timezone.now()
+    first, last = ops.adapt_datetimefield_value(now - timedelta(days=2)), ops.adapt_datetimefield_value(
+        now - timedelta(hours=1))
+    stamp = ops.adapt_datetimefield_value(now)
+    table = ops.quote_name(IOC._meta.db_table)
+    sql = (f"INSERT INTO {table} (type, value, status, confidence, reason, classifier_version, tlp, source_count,"  # noqa: S608
+           " evidence, first_seen, last_seen, created_at, updated_at)"
+           " VALUES ('domain', %s, 'confirmed', 'high', 'bulk', '', 0, 0, '{}', %s, %s, %s, %s)")
+    with connection.cursor() as cursor:
+        for start in range(0, n, batch):
+            cursor.executemany(sql, [(f"{prefix}-{i}.example.com", first, last, stamp, stamp)
+                                     for i in range(start, min(n, start + batch))])
 
 
 def cite(ioc: IOC, *, title: str = "", tlp: int = TLP.CLEAR, published: datetime | None = None,

@@ -145,7 +145,13 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Feeds: verify the default datasets (feed/status.json) and pre-build the public blocklists, well
+    # inside their 15-minute cache period, so no public download waits for a full query.
+    "feeds-refresh": {"task": "iocs.feeds.tasks.refresh_feeds", "schedule": 300.0},
+    # Feeds: drop artifacts unused for a day and removal-log entries older than any window.
+    "feeds-prune": {"task": "iocs.feeds.tasks.prune_feeds", "schedule": 3600.0},
+}
 
 # Requests per window, per group of endpoints and per tier ("N/s", "N/m", "N/h", "N/d"); the bucket
 # is the credential (per IP for anonymous callers). Override one cell with an environment variable

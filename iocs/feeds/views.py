@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -23,12 +22,12 @@ from apikeys.tlp import TLP
 from iocs.stats import PendingCountHeaderMixin
 
 from . import params as feed_params
-from .http import FEED_CACHE_SECONDS as CACHE_SECONDS
 from .http import FeedResponseSpec, feed_response
 from .params import parse_params
-from .pipeline import dated_filename, meta_factory, public_url, rows_for, site_base
+from .pipeline import meta_factory, public_url, rows_for, site_base
 from .query import Dataset
 from .renderers import EXPORT_RENDERERS, FEED_RENDERERS, CsvRenderer, JsonRenderer, RemovedTxtRenderer, TxtRenderer
+from .specs import FEED_SPEC, PUBLIC_SPEC, REMOVED_SPEC, export_spec, variant
 from .status import feed_status
 
 
@@ -42,7 +41,7 @@ class FeedView(PendingCountHeaderMixin, TCAPIView):
     public_audience = False  # True: the data is the TLP:CLEAR public set, whoever asks
     since_ok = True
     removals_only = False
-    spec = FeedResponseSpec(cache_seconds=CACHE_SECONDS, store=True)
+    spec = FEED_SPEC
 
     def audience(self) -> tuple[Tier, TLP]:
         return (Tier.PUBLIC, TLP.CLEAR) if self.public_audience else (self.tier, self.clearance)
@@ -65,7 +64,7 @@ class FeedView(PendingCountHeaderMixin, TCAPIView):
         meta_for = meta_factory(dataset, title=self.profile.title, url=url, base=base)
         return feed_response(request, dataset=dataset, renderer=renderer, spec=self.response_spec(renderer),
                              meta_for=meta_for, rows=rows_for(dataset, renderer, removals_only=self.removals_only),
-                             variant=f"defang={params.defang}")
+                             variant=variant(params.defang))
 
 
 class ExportView(FeedView):
@@ -74,22 +73,21 @@ class ExportView(FeedView):
     rate_group = "exports"
 
     def response_spec(self, renderer) -> FeedResponseSpec:
-        name = dated_filename("threatcluster-iocs", renderer.extension, timezone.now())
-        return FeedResponseSpec(cache_seconds=CACHE_SECONDS, store=True, filename=name)
+        return export_spec(renderer.extension)
 
 
 class RemovedView(FeedView):
     profile = feed_params.REMOVED
     renderer_classes = (RemovedTxtRenderer,)
     removals_only = True
-    spec = FeedResponseSpec(cache_seconds=CACHE_SECONDS)
+    spec = REMOVED_SPEC
 
 
 class PublicFeedView(FeedView):
     profile = feed_params.PUBLIC
     required_tier = Tier.PUBLIC
     public_audience = True
-    spec = FeedResponseSpec(cache_seconds=CACHE_SECONDS, public=True, store=True, cors=True)
+    spec = PUBLIC_SPEC
 
 
 class PublicTxtView(PublicFeedView):

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rest_framework.renderers import BaseRenderer
 
@@ -62,8 +62,12 @@ class FeedRenderer(BaseRenderer):
 
 
 def iso(moment: datetime | None) -> str:
-    """UTC, seconds, ``Z``: ``2024-05-01T10:00:00Z`` (empty for none)."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+    """UTC, seconds, ``Z``: ``2024-05-01T10:00:00Z`` (empty for none). Called twice per row: no strftime."""
+    if moment is None:
+        return ""
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def one_line(text: object) -> str:

@@ -35,7 +35,7 @@ def neutralise(cell: object) -> str:
 def sources_cell(sources: list[dict]) -> str:
     parts = []
     for s in sources:
-        date = s["date"].strftime("%Y-%m-%d") if s.get("date") else "-"
+        date = s["date"].date().isoformat() if s.get("date") else "-"
         title = " ".join((s.get("title") or "").replace("|", "/").split())
         parts.append(f"{date} {s.get('threat_id') or '-'} {s.get('url') or '-'} {title}".rstrip())
     return " | ".join(parts)
