@@ -31,7 +31,7 @@ CASES = [
     ({"defang": "maybe"}, "defang", "true or false"),
     ({"format": "rpz", "defang": "true"}, "defang", "format=rpz"),
     ({"format": "hosts", "types": "ipv4"}, "types", "domain"),
-    ({"format": "pdf"}, "format", "csv, hosts, json, rpz, suricata, txt"),
+    ({"format": "pdf"}, "format", "csv, hosts, json, rpz, stix, suricata, txt"),
     ({"confidance": "high"}, "confidance", "confidence, types, hours, days, since, defang"),
     ({"days": ["1", "2"]}, "days", "once"),
 ]

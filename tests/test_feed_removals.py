@@ -138,7 +138,8 @@ def test_no_removal_missed_between_polls(client, callers):
     overlap re-reads that far back, so the next poll still reports it."""
     since = timezone.now() - timedelta(hours=1)
     row = {"ioc_id": 10**9, "type": "domain", "tlp": TLP.CLEAR, "confidence": "high", "cause": "false_positive",
-           "last_seen": since - timedelta(days=1)}
+           "last_seen": since - timedelta(days=1), "first_seen": since - timedelta(days=2),
+           "created_at": since - timedelta(days=2)}
     Removal.objects.create(value="late-commit.example.com", at=since - delta_overlap() + timedelta(minutes=1), **row)
     Removal.objects.create(value="older.example.com", at=since - delta_overlap() - timedelta(minutes=1), **row)
     got = set(lines(callers["researcher_token"].get(client, "/api/iocs/feed/removed.txt",
@@ -182,7 +183,8 @@ def test_unpublished_changes_are_not_logged():
 
 def test_prune_keeps_what_a_since_can_reach():
     row = {"ioc_id": 1, "type": "domain", "value": "x.example.com", "tlp": 0, "confidence": "high",
-           "cause": "deleted", "last_seen": timezone.now()}
+           "cause": "deleted", "last_seen": timezone.now(), "first_seen": timezone.now(),
+           "created_at": timezone.now()}
     Removal.objects.create(at=timezone.now() - timedelta(days=3651), **row)
     Removal.objects.create(at=timezone.now() - timedelta(days=3000), **row)
     assert prune_removals() == 1 and Removal.objects.count() == 1

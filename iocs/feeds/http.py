@@ -177,7 +177,7 @@ def feed_response(request, *, dataset: Dataset, renderer: FeedRenderer, spec: Fe
             continue
         break
     if request.method == "HEAD":
-        response = HttpResponse(b"", content_type=f"{renderer.media_type}; charset=utf-8")
+        response = HttpResponse(b"", content_type=renderer.content_type)
         _headers(response, gen, spec, etag, renderer, meta)
         return response
     body = encode(blocks(renderer.stream(rows(), meta)), gzip=gzip, store=path if store else None)
@@ -186,7 +186,7 @@ def feed_response(request, *, dataset: Dataset, renderer: FeedRenderer, spec: Fe
 
 def _streaming(body: Iterator[bytes], gen: Generation, spec: FeedResponseSpec, etag: str, renderer: FeedRenderer,
                meta: FeedMeta, gzip: bool, length: int | None) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(body, content_type=f"{renderer.media_type}; charset=utf-8")
+    response = StreamingHttpResponse(body, content_type=renderer.content_type)
     if gzip:
         response["Content-Encoding"] = "gzip"
     if length is not None:

@@ -50,7 +50,8 @@ from .params import FeedParams
 
 ROW_FIELDS = ("id", "type", "value", "confidence", "reason", "tlp", "first_seen", "last_seen", "created_at",
               "updated_at")
-REMOVAL_FIELDS = ("ioc_id", "type", "value", "tlp", "confidence", "last_seen", "cause", "at")
+REMOVAL_FIELDS = ("ioc_id", "type", "value", "tlp", "confidence", "last_seen", "first_seen", "created_at", "cause",
+                  "at")
 
 
 def delta_overlap() -> timedelta:
@@ -151,14 +152,14 @@ class Dataset:
     def removal_rows(self) -> Iterator[dict]:
         """Removed IOCs as rows with ``action = remove``, a ``cause`` and ``removed_at``."""
         size = chunk_size()
-        for ioc_id, type_, value, tlp, confidence, last_seen, cause, at in (
-                self.logged_removals().order_by("at", "id").values_list(*REMOVAL_FIELDS).iterator(chunk_size=size)):
-            yield _removal(ioc_id, type_, value, tlp, confidence, last_seen, cause, at)
+        logged = self.logged_removals().order_by("at", "id").values_list(*REMOVAL_FIELDS)
+        for *fields, cause, at in logged.iterator(chunk_size=size):
+            yield _removal(*fields, cause=cause, at=at)
         window = self.params.window
-        expired = self.expired().order_by("last_seen", "pk").values_list("id", "type", "value", "tlp", "confidence",
-                                                                           "last_seen")
-        for ioc_id, type_, value, tlp, confidence, last_seen in expired.iterator(chunk_size=size):
-            yield _removal(ioc_id, type_, value, tlp, confidence, last_seen, RemovalCause.EXPIRED, last_seen + window)
+        expired = self.expired().order_by("last_seen", "pk").values_list(
+            "id", "type", "value", "tlp", "confidence", "last_seen", "first_seen", "created_at")
+        for fields in expired.iterator(chunk_size=size):
+            yield _removal(*fields, cause=RemovalCause.EXPIRED, at=fields[5] + window)
 
     #
     # Validators
@@ -177,10 +178,11 @@ class Dataset:
         return DatasetState(additions=adds["n"], removals=removals, fingerprint=fingerprint, newest=adds["newest"])
 
 
-def _removal(ioc_id, type_, value, tlp, confidence, last_seen, cause, at) -> dict:
+def _removal(ioc_id, type_, value, tlp, confidence, last_seen, first_seen, created_at, *, cause, at) -> dict:
+    """A removal as a row: the IOC as the consumer last had it, plus ``action``, ``cause`` and ``removed_at``."""
     return {"id": ioc_id, "type": type_, "value": value, "tlp": tlp, "confidence": confidence,
-            "last_seen": last_seen, "first_seen": None, "reason": "", "created_at": None, "updated_at": at,
-            "action": "remove", "cause": str(cause), "removed_at": at}
+            "last_seen": last_seen, "first_seen": first_seen, "reason": "", "created_at": created_at,
+            "updated_at": at, "action": "remove", "cause": str(cause), "removed_at": at}
 
 
 def prune_removals(now: datetime | None = None) -> int:

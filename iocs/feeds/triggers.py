@@ -19,8 +19,8 @@ _WHEN = ("OLD.status = 'confirmed' AND (NEW.status <> 'confirmed' OR NEW.tlp > O
 _CAUSE = ("CASE WHEN NEW.status = 'false_positive' THEN 'false_positive'"
           " WHEN NEW.status <> 'confirmed' THEN 'pending' WHEN NEW.tlp > OLD.tlp THEN 'tlp'"
           " WHEN NEW.confidence <> OLD.confidence THEN 'confidence' ELSE 'changed' END")
-_COLUMNS = "(ioc_id, type, value, tlp, confidence, last_seen, cause, at)"
-_OLD = "OLD.id, OLD.type, OLD.value, OLD.tlp, OLD.confidence, OLD.last_seen"
+_COLUMNS = "(ioc_id, type, value, tlp, confidence, last_seen, first_seen, created_at, cause, at)"
+_OLD = "OLD.id, OLD.type, OLD.value, OLD.tlp, OLD.confidence, OLD.last_seen, OLD.first_seen, OLD.created_at"
 TRIGGER_NAMES = ("feeds_removal_on_update", "feeds_removal_on_delete")
 
 

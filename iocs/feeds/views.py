@@ -27,6 +27,7 @@ from .params import parse_params
 from .pipeline import meta_factory, public_url, rows_for, site_base
 from .query import Dataset
 from .renderers import EXPORT_RENDERERS, FEED_RENDERERS, CsvRenderer, JsonRenderer, RemovedTxtRenderer, TxtRenderer
+from .schema import feed_schema, status_schema
 from .specs import FEED_SPEC, PUBLIC_SPEC, REMOVED_SPEC, export_spec, variant
 from .status import feed_status
 
@@ -49,7 +50,11 @@ class FeedView(PendingCountHeaderMixin, TCAPIView):
     def response_spec(self, renderer) -> FeedResponseSpec:
         return self.spec
 
+    @feed_schema("IOC feed", "Every confirmed IOC up to the caller's TLP; txt, csv, json, stix, hosts, rpz, suricata.")
     def get(self, request, format=None):
+        return self.feed(request)
+
+    def feed(self, request):
         renderer = request.accepted_renderer
         tier, clearance = self.audience()
         query = request.query_params
@@ -72,6 +77,10 @@ class ExportView(FeedView):
     renderer_classes = EXPORT_RENDERERS
     rate_group = "exports"
 
+    @feed_schema("IOC export", "The feed's data as a dated file download; txt, csv, json.")
+    def get(self, request, format=None):
+        return self.feed(request)
+
     def response_spec(self, renderer) -> FeedResponseSpec:
         return export_spec(renderer.extension)
 
@@ -82,12 +91,20 @@ class RemovedView(FeedView):
     removals_only = True
     spec = REMOVED_SPEC
 
+    @feed_schema("Removed IOCs", "Values to delete from a copy taken at `since`.", required_since=True)
+    def get(self, request, format=None):
+        return self.feed(request)
+
 
 class PublicFeedView(FeedView):
     profile = feed_params.PUBLIC
     required_tier = Tier.PUBLIC
     public_audience = True
     spec = PUBLIC_SPEC
+
+    @feed_schema("Public blocklist", "Confirmed high-confidence domains and IPs of the last 30 days, TLP:CLEAR.")
+    def get(self, request, format=None):
+        return self.feed(request)
 
 
 class PublicTxtView(PublicFeedView):
@@ -121,6 +138,7 @@ class FeedStatusView(PendingCountHeaderMixin, TCAPIView):
     renderer_classes = (JSONRenderer,)
     rate_group = "default"
 
+    @status_schema
     def get(self, request, format=None):
         response = Response(feed_status(site_base(request), tier=self.tier, clearance=self.clearance))
         response["Cache-Control"] = "no-cache"

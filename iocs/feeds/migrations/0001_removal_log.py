@@ -38,6 +38,8 @@ class Migration(migrations.Migration):
                 ('tlp', models.PositiveSmallIntegerField(help_text='TLP before the change: who may learn of the removal.')),
                 ('confidence', models.CharField(max_length=8)),
                 ('last_seen', models.DateTimeField(help_text='last_seen before the change: which windows held it.')),
+                ('first_seen', models.DateTimeField(help_text='Kept for the revoked STIX indicator (its valid_from).')),
+                ('created_at', models.DateTimeField(help_text="The IOC's creation: the revoked indicator's ``created``.")),
                 ('cause', models.CharField(choices=[('false_positive', 'Reclassified as false positive'), ('pending', 'Sent back to review'), ('tlp', 'Moved to a stricter TLP'), ('confidence', 'Confidence changed'), ('changed', 'Type or value changed'), ('deleted', 'Deleted'), ('expired', 'Aged out of the window')], max_length=16)),
                 ('at', models.DateTimeField(help_text='When the change was written (database clock).')),
             ],

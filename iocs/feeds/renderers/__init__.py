@@ -5,10 +5,11 @@ from .csv import CsvRenderer
 from .hosts import HostsRenderer
 from .json import JsonRenderer
 from .rpz import RpzRenderer
+from .stix import StixRenderer
 from .suricata import SuricataRenderer
 from .txt import RemovedTxtRenderer, TxtRenderer
 
-FEED_RENDERERS = (TxtRenderer, CsvRenderer, JsonRenderer, HostsRenderer, RpzRenderer, SuricataRenderer)
+FEED_RENDERERS = (TxtRenderer, CsvRenderer, JsonRenderer, StixRenderer, HostsRenderer, RpzRenderer, SuricataRenderer)
 EXPORT_RENDERERS = (TxtRenderer, CsvRenderer, JsonRenderer)
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "JsonRenderer",
     "RemovedTxtRenderer",
     "RpzRenderer",
+    "StixRenderer",
     "SuricataRenderer",
     "TxtRenderer",
 ]

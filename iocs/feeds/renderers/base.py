@@ -50,6 +50,10 @@ class FeedRenderer(BaseRenderer):
     actions = False  # deltas carry removals in the body (an ``action`` per row)
     hostnames_only = False  # a domain list: names whose first label has "_" are left out (in SQL)
 
+    @property
+    def content_type(self) -> str:
+        return f"{self.media_type}; charset=utf-8"
+
     def rows_in_body(self, meta: FeedMeta) -> int:
         return meta.additions + meta.removals if self.actions else meta.additions
 
