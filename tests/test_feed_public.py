@@ -62,7 +62,8 @@ def test_json_items_and_provenance(client, data):
 def test_txt_may_narrow_types_but_not_widen(client, data):
     response = client.get("/api/iocs/public/feed.txt?types=domain")
     assert set(lines(response)) == {"in.example.com", "edge.example.com"}
-    assert client.get("/api/iocs/public/feed.txt?types=url").status_code == 400
+    error = client.get("/api/iocs/public/feed.txt?types=url")
+    assert error.status_code == 400 and error["Access-Control-Allow-Origin"] == "*"
     assert client.get("/api/iocs/public/feed.txt?confidence=low").status_code == 400
     assert client.get("/api/iocs/public/feed.txt?days=31").status_code == 400
 

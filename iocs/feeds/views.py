@@ -106,6 +106,11 @@ class PublicFeedView(FeedView):
     def get(self, request, format=None):
         return self.feed(request)
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"  # errors too, so a browser client can read why
+        return response
+
 
 class PublicTxtView(PublicFeedView):
     renderer_classes = (TxtRenderer,)
