@@ -85,13 +85,28 @@ def test_citations_at_most_five_newest_and_never_above_tlp_clear(client, data):
     assert cell.count(" | ") == 4 and "secret" not in cell
 
 
-def test_citations_cost_one_query_per_chunk(client, data, django_assert_num_queries):
+def test_citations_cost_one_query_for_the_whole_feed(client, data, django_assert_num_queries):
     from iocs.models import IOC
 
     for ioc in IOC.objects.all():
         cite(ioc)
         cite(ioc)
     response = client.get("/api/iocs/public/feed.json?types=domain,ipv4")  # custom parameters: streamed live
-    with django_assert_num_queries(2):  # the IOC rows, then the citations of that chunk
+    with django_assert_num_queries(2):  # the IOC rows and, beside them, their citations
         doc = json.loads(body(response))
     assert len(doc["items"]) == 3 and all(len(item["sources"]) == 2 for item in doc["items"])
+
+
+def test_each_row_gets_its_own_citations(client, data):
+    from iocs.models import IOC
+
+    for ioc in IOC.objects.filter(value__in=["198.51.100.7", "edge.example.com"]):
+        cite(ioc, title=f"about {ioc.value}")
+        cite(ioc, title=f"more about {ioc.value}")
+    rows = list(csv.DictReader(io.StringIO(body(client.get("/api/iocs/public/feed.csv")).decode())))
+    for row in rows:
+        titles = [part.split(" ", 3)[3] for part in row["sources"].split(" | ") if part]
+        if row["value"] in ("198.51.100.7", "edge.example.com"):
+            assert sorted(titles) == sorted([f"about {row['value']}", f"more about {row['value']}"])
+        else:
+            assert titles == []

@@ -34,11 +34,11 @@ def rows_for(dataset: Dataset, renderer: FeedRenderer, *, removals_only: bool = 
         if removals_only:
             rows: Iterator[dict] = dataset.removal_rows()
         else:
-            rows = dataset.addition_rows(renderer.fields)
+            rows = dataset.addition_rows(renderer.fields, text_times=renderer.text_times)
             if dataset.is_delta and renderer.actions:
                 rows = chain(rows, dataset.removal_rows())
         if renderer.citations:
-            rows = with_citations(rows, dataset.clearance)
+            rows = with_citations(rows, dataset.clearance, ids=dataset.additions())
         if dataset.params.defang:
             rows = _defanged(rows)
         return rows

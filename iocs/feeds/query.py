@@ -47,9 +47,11 @@ from iocs.models import IOC
 
 from .models import Removal, RemovalCause
 from .params import FeedParams
+from .sqltext import IsoTimestamp
 
 ROW_FIELDS = ("id", "type", "value", "confidence", "reason", "tlp", "first_seen", "last_seen", "created_at",
               "updated_at")
+TIMESTAMPS = frozenset({"first_seen", "last_seen", "created_at", "updated_at"})
 REMOVAL_FIELDS = ("ioc_id", "type", "value", "tlp", "confidence", "last_seen", "first_seen", "created_at", "cause",
                   "at")
 
@@ -118,9 +120,15 @@ class Dataset:
         qs = self.published()
         return qs.filter(updated_at__gt=self.since_read) if self.is_delta else qs
 
-    def addition_rows(self, fields: tuple[str, ...] = ROW_FIELDS) -> Iterator[dict]:
+    def addition_rows(self, fields: tuple[str, ...] = ROW_FIELDS, *, text_times: bool = False) -> Iterator[dict]:
+        """Rows in id order; with ``text_times``, timestamps come as ``<field>_iso`` text from the database."""
         wanted = tuple(dict.fromkeys(("id", *fields)))
-        for row in self.additions().order_by("pk").values(*wanted).iterator(chunk_size=chunk_size()):
+        texts = {}
+        if text_times:
+            texts = {f"{name}_iso": IsoTimestamp(name) for name in wanted if name in TIMESTAMPS}
+            wanted = tuple(name for name in wanted if name not in TIMESTAMPS)
+        rows = self.additions().order_by("pk").values(*wanted, **texts)
+        for row in rows.iterator(chunk_size=chunk_size()):
             if self.is_delta:
                 row["action"] = "add"
             yield row

@@ -49,6 +49,7 @@ class FeedRenderer(BaseRenderer):
     citations = False  # rows need ``sources``
     actions = False  # deltas carry removals in the body (an ``action`` per row)
     hostnames_only = False  # a domain list: names whose first label has "_" are left out (in SQL)
+    text_times = False  # timestamps wanted as text (``<field>_iso``, formatted by the database)
 
     @property
     def content_type(self) -> str:
@@ -72,6 +73,12 @@ def iso(moment: datetime | None) -> str:
     if moment.utcoffset():
         moment = moment.astimezone(UTC)
     return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+def when(row: dict, name: str) -> str:
+    """A row's timestamp as ``iso`` text, whether the database formatted it or not (removals)."""
+    text = row.get(f"{name}_iso")
+    return text if text is not None else iso(row.get(name))
 
 
 def one_line(text: object) -> str:

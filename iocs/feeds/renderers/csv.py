@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 
-from .base import FeedMeta, FeedRenderer, iso, tlp_slug
+from .base import FeedMeta, FeedRenderer, iso, tlp_slug, when
 
 COLUMNS = ("type", "value", "confidence", "reason", "tlp", "first_seen", "last_seen", "sources")
 DELTA_COLUMNS = ("action", "cause", "removed_at")
@@ -35,7 +35,7 @@ def neutralise(cell: object) -> str:
 def sources_cell(sources: list[dict]) -> str:
     parts = []
     for s in sources:
-        date = s["date"].date().isoformat() if s.get("date") else "-"
+        date = s.get("date") or "-"
         title = " ".join((s.get("title") or "").replace("|", "/").split())
         parts.append(f"{date} {s.get('threat_id') or '-'} {s.get('url') or '-'} {title}".rstrip())
     return " | ".join(parts)
@@ -48,6 +48,7 @@ class CsvRenderer(FeedRenderer):
     fields = ("type", "value", "confidence", "reason", "tlp", "first_seen", "last_seen")
     citations = True
     actions = True
+    text_times = True
 
     def stream(self, rows: Iterable[dict], meta: FeedMeta) -> Iterator[str]:
         writer = csv.writer(_Echo(), lineterminator="\r\n")
@@ -55,7 +56,7 @@ class CsvRenderer(FeedRenderer):
         yield writer.writerow(COLUMNS + DELTA_COLUMNS if delta else COLUMNS)
         for row in rows:
             cells = [row["type"], row["value"], row.get("confidence"), row.get("reason"), tlp_slug(row.get("tlp")),
-                     iso(row.get("first_seen")), iso(row.get("last_seen")), sources_cell(row.get("sources", []))]
+                     when(row, "first_seen"), when(row, "last_seen"), sources_cell(row.get("sources", []))]
             if delta:
                 cells += [row.get("action", "add"), row.get("cause", ""), iso(row.get("removed_at"))]
             yield writer.writerow([neutralise(cell) for cell in cells])

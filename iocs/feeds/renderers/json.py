@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
-from .base import FeedMeta, FeedRenderer, iso, tlp_slug
+from .base import FeedMeta, FeedRenderer, iso, tlp_slug, when
 
 
 def dumps(value: object) -> str:
@@ -25,9 +25,8 @@ def item(row: dict) -> dict:
                 "confidence": row.get("confidence") or None}
     out = {"type": row["type"], "value": row["value"], "confidence": row.get("confidence"),
            "reason": row.get("reason", ""), "tlp": tlp_slug(row.get("tlp")),
-           "first_seen": iso(row.get("first_seen")), "last_seen": iso(row.get("last_seen")),
-           "sources": [{"title": s.get("title") or "", "url": s.get("url") or "",
-                        "date": s["date"].strftime("%Y-%m-%d") if s.get("date") else None,
+           "first_seen": when(row, "first_seen"), "last_seen": when(row, "last_seen"),
+           "sources": [{"title": s.get("title") or "", "url": s.get("url") or "", "date": s.get("date"),
                         "threat_id": s.get("threat_id")} for s in row.get("sources", [])]}
     if "action" in row:
         out = {"action": row["action"], **out}
@@ -41,6 +40,7 @@ class JsonRenderer(FeedRenderer):
     fields = ("type", "value", "confidence", "reason", "tlp", "first_seen", "last_seen")
     citations = True
     actions = True
+    text_times = True
 
     def stream(self, rows: Iterable[dict], meta: FeedMeta) -> Iterator[str]:
         head = {"feed": meta.title, "publisher": meta.publisher, "license": meta.license,
