@@ -128,9 +128,11 @@ class Dataset:
             texts = {f"{name}_iso": IsoTimestamp(name) for name in wanted if name in TIMESTAMPS}
             wanted = tuple(name for name in wanted if name not in TIMESTAMPS)
         rows = self.additions().order_by("pk").values(*wanted, **texts)
+        if not self.is_delta:
+            yield from rows.iterator(chunk_size=chunk_size())
+            return
         for row in rows.iterator(chunk_size=chunk_size()):
-            if self.is_delta:
-                row["action"] = "add"
+            row["action"] = "add"
             yield row
 
     #

@@ -83,7 +83,10 @@ def when(row: dict, name: str) -> str:
 
 def one_line(text: object) -> str:
     """Control characters (CR, LF, tabs, NUL…) percent-encoded: one value can never become two lines."""
-    return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", str(text))
+    text = str(text)
+    if text.isprintable():  # the common case, checked in C
+        return text
+    return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", text)
 
 
 def tlp_slug(level: int | None) -> str:
