@@ -52,7 +52,16 @@ def accepts_gzip(request) -> bool:
 
 
 def blocks(pieces: Iterable[str], size: int = BLOCK) -> Iterator[bytes]:
-    """Join small text pieces into blocks of about ``size`` characters, UTF-8 encoded."""
+    """Join small text pieces into blocks of about ``size`` characters, UTF-8 encoded.
+
+    The first piece (the header: provenance lines, CSV column names, the JSON head) goes out alone,
+    before the database is asked for rows: the client has bytes at once, even while a
+    million-row query is still being prepared.
+    """
+    pieces = iter(pieces)
+    first = next(pieces, None)
+    if first is not None:
+        yield first.encode()
     buffer: list[str] = []
     length = 0
     for piece in pieces:

@@ -89,8 +89,11 @@ def one_line(text: object) -> str:
     return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", text)
 
 
+_TLP_SLUGS = {int(level): level.slug for level in TLP}
+
+
 def tlp_slug(level: int | None) -> str:
-    return TLP(level).slug if level is not None else ""
+    return _TLP_SLUGS[level] if level is not None else ""
 
 
 def header_lines(meta: FeedMeta, rows: int, prefix: str = "#") -> Iterator[str]:

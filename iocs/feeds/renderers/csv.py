@@ -55,8 +55,10 @@ class CsvRenderer(FeedRenderer):
         delta = meta.since is not None
         yield writer.writerow(COLUMNS + DELTA_COLUMNS if delta else COLUMNS)
         for row in rows:
-            cells = [row["type"], row["value"], row.get("confidence"), row.get("reason"), tlp_slug(row.get("tlp")),
-                     when(row, "first_seen"), when(row, "last_seen"), sources_cell(row.get("sources", []))]
+            # Only the cells that carry outside text can start with a formula character; ours cannot.
+            cells = [row["type"], neutralise(row["value"]), row.get("confidence"), neutralise(row.get("reason")),
+                     tlp_slug(row.get("tlp")), when(row, "first_seen"), when(row, "last_seen"),
+                     neutralise(sources_cell(row.get("sources", [])))]
             if delta:
                 cells += [row.get("action", "add"), row.get("cause", ""), iso(row.get("removed_at"))]
-            yield writer.writerow([neutralise(cell) for cell in cells])
+            yield writer.writerow(cells)
