@@ -46,7 +46,7 @@ def test_custom_parameters_are_not_stored(client):
 def test_task_prebuilds_public_feeds(client, settings):
     settings.SITE_URL = "https://cti.example.org"
     make_ioc("a.example.com")
-    result = tasks.refresh_feeds.delay().get()
+    result = tasks.refresh_feeds.apply().get()
     assert result["built"] == 3 and len(files()) == 3
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/api/iocs/public/feed.json", headers={"Accept-Encoding": "gzip"})

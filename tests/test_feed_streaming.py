@@ -1,5 +1,6 @@
 """Feeds stream: the response is an iterator over database chunks, and memory does not grow with
-the number of rows (tracemalloc peak over 50,000 rows is that of 5,000)."""
+the number of rows (tracemalloc peak over 50,000 rows is that of 10,000: both span several database
+chunks of 2,000-5,000 rows, so what is compared is the per-chunk cost, which must not grow)."""
 
 import tracemalloc
 
@@ -41,11 +42,12 @@ def peak_while_streaming(client, caller, url: str, params: dict) -> tuple[int, i
 def test_memory_does_not_grow_with_rows(client, fmt):
     researcher = make_callers()["researcher_token"]
     params = {"format": fmt, "types": "domain"}  # custom parameters: streamed live, not from a file
-    bulk_iocs(5_000, "small")
+    bulk_iocs(10_000, "small")
     peak_while_streaming(client, researcher, "/api/iocs/feed", params)  # warm up: imports, first-use caches
     small_peak, small_size = peak_while_streaming(client, researcher, "/api/iocs/feed", params)
-    bulk_iocs(45_000, "large")
+    bulk_iocs(40_000, "large")
     assert IOC.objects.count() == 50_000
     large_peak, large_size = peak_while_streaming(client, researcher, "/api/iocs/feed", params)
-    assert large_size > 9 * small_size  # ten times the rows went through ...
-    assert large_peak < 1.5 * small_peak + 1_000_000, (small_peak, large_peak)  # ... in the same memory
+    assert large_size > 4.5 * small_size  # five times the rows went through ...
+    print(f"\n{fmt}: peak {small_peak} B at {small_size} B out, {large_peak} B at {large_size} B out")
+    assert large_peak < 1.25 * small_peak + 1_000_000, (small_peak, large_peak)  # ... in the same memory
