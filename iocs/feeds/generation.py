@@ -7,6 +7,10 @@ changes. ``checked_at`` is when the fingerprint was last verified: a generation 
 feed's cache period (15 minutes) is trusted without touching the database, which is what "cached
 15 minutes" means here. Records live in the shared cache (Redis in production), keyed by the
 dataset key (parameters, clearance, tier): never by credential, never across tiers.
+
+The row count printed in a body is the generation's (an aggregate taken just before the body is
+built); a row written in the moment between the two may make them differ by that row. The next
+generation picks it up: nothing is lost, the count is only as exact as a concurrent write allows.
 """
 
 from __future__ import annotations
