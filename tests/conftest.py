@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# Fixtures shared by the feed tests (feeds_env, clock).
+pytest_plugins = ["tests.feeds_helpers"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 STRICT = os.environ.get("TC_STRICT") == "1"

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "apikeys",
     "iocs",
+    "iocs.feeds",
     "threats",
     "misp_feed",
 ]
@@ -152,6 +153,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "classify-pending-iocs": {"task": "iocs.classify_pending", "schedule": 300.0},
     # Daily: threat scores lose recency points as reports age.
     "rescore-recent-threats": {"task": "threats.tasks.rescore_recent_threats", "schedule": 24 * 3600.0},
+    # Feeds: verify the default datasets (feed/status.json) and pre-build the public blocklists, well
+    # inside their 15-minute cache period, so no public download waits for a full query.
+    "feeds-refresh": {"task": "iocs.feeds.tasks.refresh_feeds", "schedule": 300.0},
+    # Feeds: drop artifacts unused for a day and removal-log entries older than any window.
+    "feeds-prune": {"task": "iocs.feeds.tasks.prune_feeds", "schedule": 3600.0},
 }
 
 # Requests per window, per group of endpoints and per tier ("N/s", "N/m", "N/h", "N/d"); the bucket

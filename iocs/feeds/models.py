@@ -1,0 +1,49 @@
+"""The removal log: every IOC that left the published set, written by the database when it happens.
+
+A consumer that polls ``?since=T`` must learn about every IOC it may hold that is no longer
+published, and only about those it may have held: a value that was TLP:RED all along must never be
+shown to a TLP:CLEAR caller as "removed". So the log keeps the IOC as it was *before* the change
+(type, value, TLP, confidence, last_seen), and the feed shows an entry only to callers who could
+have seen that earlier state. Rows are inserted by triggers on the IOC table (``triggers.py``), so
+no code path (the classifier's bulk ``update()``, the admin, a data migration, raw SQL) can change
+an IOC without leaving its trace. Ageing out of a window needs no log: it is computed from
+``last_seen`` (``query.py``).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class RemovalCause(models.TextChoices):
+    FALSE_POSITIVE = "false_positive", "Reclassified as false positive"
+    PENDING = "pending", "Sent back to review"
+    TLP = "tlp", "Moved to a stricter TLP"
+    CONFIDENCE = "confidence", "Confidence changed"
+    CHANGED = "changed", "Type or value changed"
+    DELETED = "deleted", "Deleted"
+    EXPIRED = "expired", "Aged out of the window"  # computed, never stored
+
+
+class Removal(models.Model):
+    """One confirmed IOC leaving the published set, with its state before the change."""
+
+    ioc_id = models.BigIntegerField(help_text="The IOC's id (no foreign key: a deleted IOC keeps its entry).")
+    type = models.CharField(max_length=8)
+    value = models.CharField(max_length=2048)
+    tlp = models.PositiveSmallIntegerField(help_text="TLP before the change: who may learn of the removal.")
+    confidence = models.CharField(max_length=8)
+    last_seen = models.DateTimeField(help_text="last_seen before the change: which windows held it.")
+    first_seen = models.DateTimeField(help_text="Kept for the revoked STIX indicator (its valid_from).")
+    created_at = models.DateTimeField(help_text="The IOC's creation: the revoked indicator's ``created``.")
+    cause = models.CharField(max_length=16, choices=RemovalCause.choices)
+    at = models.DateTimeField(help_text="When the change was written (database clock).")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["at"], name="feeds_removal_at_idx"),
+            models.Index(fields=["ioc_id", "at"], name="feeds_removal_ioc_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.value} removed ({self.cause}) at {self.at:%Y-%m-%dT%H:%M:%SZ}"

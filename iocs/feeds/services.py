@@ -1,0 +1,50 @@
+"""Background work for the feeds, called by the Celery tasks (``tasks.py``) and by tests.
+
+- :func:`refresh_feeds`: verify the default datasets (so ``feed/status.json`` tells the truth) and
+  pre-build the public blocklists, so that no anonymous download waits for a full query.
+- :func:`prune_feeds`: delete unused artifacts and removal-log entries no ``since`` can reach.
+
+Pre-building needs ``settings.SITE_URL``: the body prints the feed's own URL, which without it is
+taken from each request's host, so a file built here could not be the one a request would build.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from apikeys.tiers import Tier
+
+from . import artifacts, generation
+from . import params as feed_params
+from .http import prebuild
+from .pipeline import meta_factory, rows_for
+from .query import prune_removals
+from .renderers import CsvRenderer, JsonRenderer, TxtRenderer
+from .specs import PUBLIC_SPEC, variant
+from .status import default_datasets
+
+PUBLIC_RENDERERS = {"feeds:public-txt": TxtRenderer, "feeds:public-json": JsonRenderer,
+                    "feeds:public-csv": CsvRenderer}
+
+
+def refresh_feeds() -> dict[str, int]:
+    verified: dict[str, object] = {}
+    for tier in (Tier.RESEARCHER, Tier.BUSINESS, Tier.ENTERPRISE):
+        for _name, _route, dataset in default_datasets(tier, tier.tlp_clearance):
+            if dataset.key not in verified:
+                verified[dataset.key] = generation.refresh(dataset)
+    built = 0
+    if settings.SITE_URL:
+        for _name, route, dataset in default_datasets():
+            renderer = PUBLIC_RENDERERS[route]()
+            url = settings.SITE_URL + reverse(route)
+            meta_for = meta_factory(dataset, title=feed_params.PUBLIC.title, url=url, base=settings.SITE_URL)
+            prebuild(dataset=dataset, renderer=renderer, spec=PUBLIC_SPEC, meta_for=meta_for,
+                     rows=rows_for(dataset, renderer), variant=variant(False))
+            built += 1
+    return {"verified": len(verified), "built": built}
+
+
+def prune_feeds() -> dict[str, int]:
+    return {"artifacts": artifacts.prune(), "removals": prune_removals()}
