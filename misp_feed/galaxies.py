@@ -10,14 +10,16 @@ it as a plain tag.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import pymispgalaxies
-
-CLUSTERS_DIR = Path(pymispgalaxies.__file__).parent / "data" / "misp-galaxy" / "clusters"
+# Located without importing pymispgalaxies: importing it pulls jsonschema's format checkers, which
+# cost seconds at every process start (web workers, commands) for data we only read from disk.
+CLUSTERS_DIR = (Path(importlib.util.find_spec("pymispgalaxies").submodule_search_locations[0])
+                / "data" / "misp-galaxy" / "clusters")
 
 
 @dataclass

@@ -8,13 +8,11 @@ store, so that our ``hashes.csv`` and MISP's correlations agree.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import uuid
 from functools import lru_cache
 from pathlib import Path
-
-import pymisp
-from pymisp.tools import AttributeValidationTool
 
 from apikeys.tlp import TLP
 from iocs.normalize import IOCType
@@ -38,8 +36,13 @@ THREAT_ACTOR = ("threat-actor", "Attribution")
 REFERENCE = ("link", "External analysis")
 
 
+# PyMISP is imported only when a value is first checked: importing it pulls pymispgalaxies and
+# jsonschema's format checkers, seconds at every process start for the web workers and commands.
+_PYMISP_DIR = Path(importlib.util.find_spec("pymisp").submodule_search_locations[0])
+
+
 def _object_template(name: str) -> dict:
-    path = Path(pymisp.__file__).parent / "data" / "misp-objects" / "objects" / name / "definition.json"
+    path = _PYMISP_DIR / "data" / "misp-objects" / "objects" / name / "definition.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     return {"name": data["name"], "meta-category": data["meta-category"], "description": data["description"],
             "template_uuid": data["uuid"], "template_version": str(data["version"])}
@@ -91,6 +94,8 @@ def misp_value(misp_type: str, value: str) -> str | None:
 
     Memoised: the same IOC values come back in every poll, and the check costs ~40 us a value.
     """
+    from pymisp.tools import AttributeValidationTool
+
     normalised = AttributeValidationTool.modifyBeforeValidation(misp_type, value)
     if not isinstance(normalised, str) or not normalised:
         return None
