@@ -89,7 +89,7 @@ def test_match_filters(client, callers, two_threats):
     objs = {o["id"]: o for o in everything(researcher, client)}
     reports = everything(researcher, client, {"match[type]": "report"})
     assert {r["id"] for r in reports} == {report_id(t.uuid) for t in two_threats}
-    for kind in ("report", "indicator", "malware", "relationship", "identity", "attack-pattern"):
+    for kind in ("report", "indicator", "malware", "relationship", "identity", "attack-pattern", "marking-definition"):
         target = next(i for i, o in objs.items() if o["type"] == kind)
         assert everything(researcher, client, {"match[id]": target}) == [objs[target]], kind
         one = researcher.get(client, collection_url("threats", f"objects/{target}/"))

@@ -39,7 +39,9 @@ from .pages import Entry, Page
 from .params import ObjectQuery, Position
 
 SLOT = 1
-SCAN_THREATS = 200  # threats looked at per request before answering with what was found (more=true)
+# Threats looked at per request before answering with what was found so far (more=true); a lookup of a
+# relationship id looks at every threat, so that objects/{id}/ answers found or not found in one request.
+SCAN_THREATS = 200
 BATCH = 20
 
 
@@ -107,16 +109,21 @@ def _later_ids(threat_pk: int, comp: dict[int, Composition], ioc_keys: dict[int,
     return taken
 
 
-def _candidates(query: ObjectQuery, comp: dict[int, Composition], clearance: int) -> set[int] | None:
-    """The threats whose slot may hold one of ``match[id]`` (None: any may, e.g. for a relationship id)."""
+def _candidates(query: ObjectQuery, comp: dict[int, Composition]) -> set[int] | None:
+    """The threats whose slot may hold one of ``match[id]``; None when any may (a relationship id: its
+    endpoints cannot be read from it, so the whole collection is scanned for it)."""
     if not query.ids:
         return None
     wanted = set(query.ids)
+    if any(i.startswith("relationship--") for i in wanted):
+        return None
     found: set[int] = set()
-    if {"relationship"} & {i.partition("--")[0] for i in wanted}:
-        return None
-    if publisher_identity_id() in wanted or any(i.startswith("marking-definition--") for i in wanted):
-        return None
+    ordered = sorted(comp, key=lambda pk: comp[pk].key)
+    if ordered and publisher_identity_id() in wanted:
+        found.add(ordered[-1])  # the Identity is in every bundle: the latest threat lists it
+    for level in {c.tlp for c in comp.values()}:
+        if marking_id(level) in wanted:
+            found.add(next(pk for pk in reversed(ordered) if comp[pk].tlp == level))
     for pk, threat_uuid in Threat.objects.filter(id__in=list(comp)).values_list("id", "uuid"):
         if report_id(threat_uuid) in wanted:
             found.add(pk)
@@ -124,8 +131,8 @@ def _candidates(query: ObjectQuery, comp: dict[int, Composition], clearance: int
         if c.entity_ids() & wanted:
             found.add(pk)
     if any(i.startswith("indicator--") for i in wanted):
-        found.update(Sighting.objects.filter(ioc_id__in=ids.ioc_ids_for(wanted), threat_id__in=list(comp))
-                     .values_list("threat_id", flat=True))
+        found.update(pk for pk in Sighting.objects.filter(ioc_id__in=ids.ioc_ids_for(wanted))
+                     .values_list("threat_id", flat=True) if pk in comp)
     return found
 
 
@@ -153,13 +160,14 @@ def _slot(threat_pk: int, public_id: str, clearance: int, comp, base_url: str) -
 def threat_page(clearance: int, query: ObjectQuery, base_url: str) -> Page:
     """One page of the threats collection for a caller of ``clearance``."""
     comp = compositions(clearance)
-    candidates = _candidates(query, comp, clearance)
+    candidates = _candidates(query, comp)
+    budget = SCAN_THREATS if candidates is not None or not query.ids else len(comp)
     entries: list[Entry] = []
     scanned = 0
     last: Position | None = None
     rows = _threats(query, clearance, candidates)
     for threat_pk, public_id, updated_at in rows.iterator(chunk_size=BATCH):
-        if scanned >= SCAN_THREATS or len(entries) > query.limit:
+        if scanned >= budget or len(entries) > query.limit:
             return Page.cut(entries, query.limit, last)
         scanned += 1
         for index, obj in enumerate(_slot(threat_pk, public_id, clearance, comp, base_url)):
