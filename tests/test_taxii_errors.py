@@ -109,3 +109,12 @@ def test_writes_are_refused(client, callers):
         response = researcher.request(client, method, url)
         assert_taxii_error(response, 405)
         assert "GET" in response["Allow"]
+
+
+def test_rate_limited_polls_are_a_taxii_429(client, callers, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "misp": {**settings.RATE_LIMITS["misp"], "researcher": "2/m"}}
+    researcher = callers["researcher"]
+    assert [researcher.get(client, OBJECTS).status_code for _ in range(2)] == [200, 200]
+    response = researcher.get(client, OBJECTS)
+    assert_taxii_error(response, 429)
+    assert int(response["Retry-After"]) >= 1 and response["X-RateLimit-Remaining"] == "0"
