@@ -69,6 +69,7 @@ ERRORS = {code: OpenApiResponse(OpenApiTypes.OBJECT, description=text) for code,
     (404, "No such collection or object."),
     (406, f"Accept does not allow {TAXII_MEDIA_TYPE}."),
 )}
+ROOT_ERRORS = {code: ERRORS[code] for code in (401, 403, 406)}
 TAXII_RESPONSE = {(200, TAXII_MEDIA_TYPE): OpenApiTypes.OBJECT}
 COLLECTION_PARAM = OpenApiParameter("collection_id", str, OpenApiParameter.PATH,
                                     description="A collection id (or its alias: indicators, threats, tlp-clear…).")
@@ -149,7 +150,9 @@ class DiscoveryView(TaxiiView):
 
     required_tier = Tier.PUBLIC
 
-    @extend_schema(summary="TAXII 2.1 discovery", tags=["taxii"], responses={**TAXII_RESPONSE, **ERRORS})
+    @extend_schema(summary="TAXII 2.1 discovery", tags=["taxii"], operation_id="taxii_discovery",
+                   auth=[{"feedTokenBasic": []}, {"apiKey": []}, {"cookieAuth": []}, {}],
+                   responses={**TAXII_RESPONSE, 401: ERRORS[401], 406: ERRORS[406]})
     def get(self, request):
         readable = self.tier >= Tier.RESEARCHER
         names = ", ".join(c.alias for c in visible_collections(self.clearance) if self.can_read(c))
@@ -168,7 +171,8 @@ class DiscoveryView(TaxiiView):
 
 
 class ApiRootView(TaxiiView):
-    @extend_schema(summary="TAXII 2.1 API root", tags=["taxii"], responses={**TAXII_RESPONSE, **ERRORS})
+    @extend_schema(summary="TAXII 2.1 API root", tags=["taxii"], operation_id="taxii_api_root",
+                   responses={**TAXII_RESPONSE, **ROOT_ERRORS})
     def get(self, request):
         return taxii_response({"title": f"{settings.ORG_NAME} feeds",
                                "description": "Read-only collections of STIX 2.1 objects.",
@@ -176,22 +180,21 @@ class ApiRootView(TaxiiView):
 
 
 class CollectionsView(TaxiiView):
-    @extend_schema(summary="TAXII 2.1 collections", tags=["taxii"], responses={**TAXII_RESPONSE, **ERRORS})
+    @extend_schema(summary="TAXII 2.1 collections", tags=["taxii"], operation_id="taxii_collections",
+                   responses={**TAXII_RESPONSE, **ROOT_ERRORS})
     def get(self, request):
         return taxii_response({"collections": [self.describe(c) for c in visible_collections(self.clearance)]})
 
 
 class CollectionView(TaxiiView):
-    @extend_schema(summary="One TAXII collection", tags=["taxii"], parameters=[COLLECTION_PARAM],
-                   responses={**TAXII_RESPONSE, **ERRORS})
+    @extend_schema(summary="One TAXII collection", tags=["taxii"], operation_id="taxii_collection",
+                   parameters=[COLLECTION_PARAM], responses={**TAXII_RESPONSE, **ERRORS})
     def get(self, request, collection_id: str):
         return taxii_response(self.describe(self.collection(collection_id)))
 
 
-class ObjectsView(TaxiiView):
-    @extend_schema(summary="Objects of a TAXII collection (envelope)", tags=["taxii"],
-                   parameters=[COLLECTION_PARAM, *QUERY_PARAMS], responses={**TAXII_RESPONSE, **ERRORS})
-    def get(self, request, collection_id: str, object_id: str | None = None):
+class _EnvelopeView(TaxiiView):
+    def envelope(self, request, collection_id: str, object_id: str | None = None):
         collection = self.collection(collection_id)
         if object_id is not None and not STIX_ID.fullmatch(object_id):
             raise TaxiiError(404, "Unknown object", f"{object_id[:80]!r} is not a STIX id.")
@@ -205,30 +208,38 @@ class ObjectsView(TaxiiView):
         body["objects"] = [entry.obj for entry in page.entries]
         return taxii_response(body, headers=self.added_headers(page))
 
-    @extend_schema(exclude=True)
-    def post(self, request, collection_id: str, **kwargs):
+
+class ObjectsView(_EnvelopeView):
+    @extend_schema(summary="Objects of a TAXII collection (envelope)", tags=["taxii"], operation_id="taxii_objects",
+                   parameters=[COLLECTION_PARAM, *QUERY_PARAMS], responses={**TAXII_RESPONSE, **ERRORS})
+    def get(self, request, collection_id: str):
+        return self.envelope(request, collection_id)
+
+    @extend_schema(summary="Add objects: refused, every collection is read-only", tags=["taxii"],
+                   operation_id="taxii_add_objects", parameters=[COLLECTION_PARAM], request=None,
+                   responses={403: ERRORS[403], 404: ERRORS[404]})
+    def post(self, request, collection_id: str):
         self.collection(collection_id)
         self.forbid_write("adding objects")
 
 
-class ObjectView(ObjectsView):
-    @extend_schema(summary="One object of a TAXII collection (envelope)", tags=["taxii"],
+class ObjectView(_EnvelopeView):
+    @extend_schema(summary="One object of a TAXII collection (envelope)", tags=["taxii"], operation_id="taxii_object",
                    parameters=[COLLECTION_PARAM, OBJECT_PARAM, *QUERY_PARAMS[:3], *QUERY_PARAMS[5:]],
                    responses={**TAXII_RESPONSE, **ERRORS})
     def get(self, request, collection_id: str, object_id: str):
-        return super().get(request, collection_id, object_id)
+        return self.envelope(request, collection_id, object_id)
 
-    @extend_schema(exclude=True)
+    @extend_schema(summary="Delete an object: refused, every collection is read-only", tags=["taxii"],
+                   operation_id="taxii_delete_object", parameters=[COLLECTION_PARAM, OBJECT_PARAM],
+                   responses={403: ERRORS[403], 404: ERRORS[404]})
     def delete(self, request, collection_id: str, object_id: str):
         self.collection(collection_id)
         self.forbid_write("deleting objects")
 
-    def post(self, request, *args, **kwargs):
-        return self.http_method_not_allowed(request, *args, **kwargs)
-
 
 class VersionsView(TaxiiView):
-    @extend_schema(summary="Versions of one object (one: the current)", tags=["taxii"],
+    @extend_schema(summary="Versions of one object (one: the current)", tags=["taxii"], operation_id="taxii_versions",
                    parameters=[COLLECTION_PARAM, OBJECT_PARAM], responses={**TAXII_RESPONSE, **ERRORS})
     def get(self, request, collection_id: str, object_id: str):
         collection = self.collection(collection_id)
@@ -243,7 +254,7 @@ class VersionsView(TaxiiView):
 
 
 class ManifestView(TaxiiView):
-    @extend_schema(summary="Manifest of a TAXII collection", tags=["taxii"],
+    @extend_schema(summary="Manifest of a TAXII collection", tags=["taxii"], operation_id="taxii_manifest",
                    parameters=[COLLECTION_PARAM, *QUERY_PARAMS], responses={**TAXII_RESPONSE, **ERRORS})
     def get(self, request, collection_id: str):
         collection = self.collection(collection_id)
