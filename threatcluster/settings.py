@@ -196,7 +196,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:  # fast hashing in tests only
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/iocs"
 
 # Secret mixed into API key and feed token digests (HMAC). Defaults to SECRET_KEY; rotating it
