@@ -85,8 +85,9 @@ class TableFilters:
 
 
 def newest_confirmed(clearance: int, filters: TableFilters, cursor: list | None,
-                     size: int = TABLE_PAGE_SIZE) -> tuple[list[dict], str | None]:
+                     size: int | None = None) -> tuple[list[dict], str | None]:
     """A page of confirmed IOCs, newest first, after ``cursor`` (a decoded keyset cursor)."""
+    size = size or TABLE_PAGE_SIZE
     queryset = IOC.objects.visible_to(clearance).filter(status=Status.CONFIRMED)
     if filters.type:
         queryset = queryset.filter(type=filters.type)

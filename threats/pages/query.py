@@ -51,7 +51,8 @@ class ListFilters:
 
 
 def threat_list(clearance: int, filters: ListFilters, cursor: list | None,
-                size: int = PAGE_SIZE) -> tuple[list[dict], str | None]:
+                size: int | None = None) -> tuple[list[dict], str | None]:
+    size = size or PAGE_SIZE
     queryset = Threat.objects.filter(tlp__lte=clearance)
     if filters.q:
         queryset = queryset.filter(title__icontains=filters.q)
@@ -63,8 +64,9 @@ def threat_list(clearance: int, filters: ListFilters, cursor: list | None,
     return keyset.page(queryset.values(*LIST_FIELDS), fields, cursor, size)
 
 
-def threat_iocs(threat: Threat, clearance: int, limit: int = IOC_PAGE_LIMIT) -> tuple[list[dict], int]:
+def threat_iocs(threat: Threat, clearance: int, limit: int | None = None) -> tuple[list[dict], int]:
     """The first ``limit`` IOCs of ``threat`` (type, then value) the caller may see, and how many in all."""
+    limit = limit or IOC_PAGE_LIMIT
     queryset = (IOC.objects.visible_to(clearance)
                 .filter(status__in=LISTED_STATUSES,
                         id__in=Subquery(Sighting.objects.filter(threat=threat).values("ioc_id"))))

@@ -93,7 +93,7 @@ def threat_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     base = f"/api/threats/{graph.threat.public_id}/"
     return render(request, "threats/pages/detail.html", {
         "graph": graph, "threat": graph.threat, "iocs": iocs, "ioc_total": ioc_total,
-        "ioc_limit": query.IOC_PAGE_LIMIT, "tactics": tactics, "unmapped": unmapped,
+        "ioc_limit": min(query.IOC_PAGE_LIMIT, len(iocs)), "tactics": tactics, "unmapped": unmapped,
         "articles": [(a, safe_link(a.url)) for a in graph.articles],
         "downloads": [(label, base + suffix) for label, suffix in ID_FORMATS],
     })
