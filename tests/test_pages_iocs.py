@@ -118,3 +118,12 @@ def test_the_lookup_page_says_not_seen_and_rejects_garbage(client):
     response = client.get("/iocs/lookup", {"value": "not an ioc at all"})
     assert response.status_code == 400 and 'id="lookup-error"' in response.content.decode()
     assert client.get("/iocs/lookup", {"value": "x", "type": "nope"}).status_code == 400
+
+
+def test_the_lookup_page_shares_the_apis_rate_limit(client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "default": {**settings.RATE_LIMITS["default"], "public": "2/m"}}
+    assert client.get("/api/iocs/lookup", {"value": "198.51.100.1"}).status_code == 200
+    assert client.get("/iocs/lookup", {"value": "198.51.100.1"}).status_code == 200
+    limited = client.get("/iocs/lookup", {"value": "198.51.100.1"})
+    assert limited.status_code == 429 and 1 <= int(limited["Retry-After"]) <= 60
+    assert client.get("/iocs").status_code == 200  # the landing page itself is not metered

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from rest_framework.exceptions import ValidationError
 
 from apikeys.clearance import clearance_for, tier_of
+from apikeys.throttling import TieredRateThrottle
 from apikeys.tlp import TLP
 from iocs.lookup import params as lookup_params
 from iocs.lookup.query import lookup
@@ -92,11 +93,32 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "iocs/pages/landing.html", context)
 
 
+class _LookupRateGroup:
+    """The lookup page counts in the same bucket and group as ``GET /api/iocs/lookup``: the page is
+    no way around the API's rate limit."""
+
+    rate_group = "default"
+
+
+def throttled(request: HttpRequest) -> HttpResponse | None:
+    throttle = TieredRateThrottle()
+    request.auth = None  # a page knows sessions only, never a token or key
+    if throttle.allow_request(request, _LookupRateGroup):
+        return None
+    wait = throttle.wait()
+    response = render(request, "error.html", {"status": 429, "message": f"Too many lookups; retry in {wait} s."},
+                      status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def lookup_page(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("value", "")
     context = {**caller(request), "value": raw, "type": request.GET.get("type", ""), "types": list(IOCType.values)}
     if not raw.strip():
         return render(request, "iocs/pages/lookup.html", context)
+    if (limited := throttled(request)) is not None:
+        return limited
     try:
         ioc_type = lookup_params.parse_type(request.GET.get("type"))
         key = lookup_params.parse_value(raw, ioc_type)
