@@ -127,3 +127,18 @@ def test_the_lookup_page_shares_the_apis_rate_limit(client, settings):
     limited = client.get("/iocs/lookup", {"value": "198.51.100.1"})
     assert limited.status_code == 429 and 1 <= int(limited["Retry-After"]) <= 60
     assert client.get("/iocs").status_code == 200  # the landing page itself is not metered
+
+
+def test_keyset_pages_split_ties_by_id(monkeypatch):
+    monkeypatch.setattr(query, "TABLE_PAGE_SIZE", 2)
+    same = timezone.now() - timedelta(hours=1)
+    ids = [ipv4(n + 1).pk for n in range(5)]
+    IOC.objects.filter(pk__in=ids).update(first_seen=same)
+    seen, cursor = [], None
+    for _ in range(4):
+        rows, token = query.newest_confirmed(TLP.CLEAR, query.TableFilters(), cursor)
+        seen += [row["id"] for row in rows]
+        if token is None:
+            break
+        cursor = keyset.decode(token, [type(same), int])
+    assert seen == sorted(ids, reverse=True)

@@ -50,13 +50,14 @@ def decode(text: str, kinds: Sequence[type]) -> list:
 def after(fields: Sequence[str], values: Sequence) -> Q:
     """Rows strictly after ``values`` when ordering by ``fields`` all descending.
 
-    ``(a, b, c) < (va, vb, vc)`` spelled out as ``a < va OR (a = va AND (b < vb OR ...))``, which
-    PostgreSQL turns into an index range scan on an index with the same columns.
+    ``(a, b, c) < (va, vb, vc)`` spelled out as ``a < va OR (a = va AND (b < vb OR ...))``, plus the
+    redundant ``a <= va``: an OR is only a filter to PostgreSQL, while ``a <= va`` bounds the index
+    scan, so a deep page starts where the previous one ended instead of re-reading every row above.
     """
     condition = Q(**{f"{fields[-1]}__lt": values[-1]})
     for field, value in zip(reversed(fields[:-1]), reversed(values[:-1]), strict=True):
         condition = Q(**{f"{field}__lt": value}) | (Q(**{field: value}) & condition)
-    return condition
+    return Q(**{f"{fields[0]}__lte": values[0]}) & condition
 
 
 def page(queryset, fields: Sequence[str], cursor: list | None, size: int) -> tuple[list, str | None]:
