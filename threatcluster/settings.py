@@ -196,7 +196,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:  # fast hashing in tests only
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/iocs"
 
 # Secret mixed into API key and feed token digests (HMAC). Defaults to SECRET_KEY; rotating it
@@ -256,7 +256,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apikeys.schema.TCAutoSchema",
     "EXCEPTION_HANDLER": "apikeys.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
