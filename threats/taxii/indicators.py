@@ -26,7 +26,10 @@ from .collections import Collection
 from .pages import Entry, Page, after_cursor, fixed_time
 from .params import ObjectQuery, Position, parse_time
 
-FIELDS = (*stix.INDICATOR_FIELDS, "id", "tlp")
+FIELDS = ("type", "value", "status", "confidence", "reason", "updated_at", "id", "tlp")
+# Formatted by the database (threats.stix.db): half the cost of a page went to parsing and formatting
+# datetimes. ``updated_at`` stays a datetime: it is the date added, to the microsecond.
+STIX_TIMES = {"first_seen_stix": stix.StixTime("first_seen"), "created_at_stix": stix.StixTime("created_at")}
 HEAD, ROWS = 0, 1
 MILLISECOND = timedelta(milliseconds=1)
 
@@ -60,7 +63,7 @@ def _rows(collection: Collection, clearance: int, query: ObjectQuery):
             start = parse_time(version)
             window |= Q(updated_at__gte=start, updated_at__lt=start + MILLISECOND)
         qs = qs.filter(window)
-    return qs.order_by("updated_at", "id").values(*FIELDS)[: query.limit + 1]
+    return qs.order_by("updated_at", "id").values(*FIELDS, **STIX_TIMES)[: query.limit + 1]
 
 
 def indicator_page(collection: Collection, clearance: int, query: ObjectQuery) -> Page:
@@ -75,8 +78,10 @@ def indicator_page(collection: Collection, clearance: int, query: ObjectQuery) -
         rows = rows[: query.limit]
         horizon = Position(rows[-1]["updated_at"], ROWS, rows[-1]["id"])
     identity_id = stix.publisher_identity_id()
+    markings = {level: stix.marking_id(level) for level in TLP}
     for row in rows:
-        obj = stix.indicator(row, marking_id=stix.marking_id(row["tlp"]), created_by_ref=identity_id)
+        row["first_seen"], row["created_at"] = row.pop("first_seen_stix"), row.pop("created_at_stix")
+        obj = stix.indicator(row, marking_id=markings[row["tlp"]], created_by_ref=identity_id)
         if query.accepts(obj):
             entries.append(Entry(Position(row["updated_at"], ROWS, row["id"]), obj))
     if horizon is not None:

@@ -109,7 +109,7 @@ def _later_ids(threat_pk: int, comp: dict[int, Composition], ioc_keys: dict[int,
     return taken
 
 
-def _candidates(query: ObjectQuery, comp: dict[int, Composition]) -> set[int] | None:
+def _candidates(query: ObjectQuery, comp: dict[int, Composition], clearance: int) -> set[int] | None:
     """The threats whose slot may hold one of ``match[id]``; None when any may (a relationship id: its
     endpoints cannot be read from it, so the whole collection is scanned for it)."""
     if not query.ids:
@@ -124,7 +124,7 @@ def _candidates(query: ObjectQuery, comp: dict[int, Composition]) -> set[int] | 
     for level in {c.tlp for c in comp.values()}:
         if marking_id(level) in wanted:
             found.add(next(pk for pk in reversed(ordered) if comp[pk].tlp == level))
-    for pk, threat_uuid in Threat.objects.filter(id__in=list(comp)).values_list("id", "uuid"):
+    for pk, threat_uuid in Threat.objects.filter(tlp__lte=clearance).values_list("id", "uuid"):
         if report_id(threat_uuid) in wanted:
             found.add(pk)
     for pk, c in comp.items():
@@ -160,7 +160,7 @@ def _slot(threat_pk: int, public_id: str, clearance: int, comp, base_url: str) -
 def threat_page(clearance: int, query: ObjectQuery, base_url: str) -> Page:
     """One page of the threats collection for a caller of ``clearance``."""
     comp = compositions(clearance)
-    candidates = _candidates(query, comp)
+    candidates = _candidates(query, comp, clearance)
     budget = SCAN_THREATS if candidates is not None or not query.ids else len(comp)
     entries: list[Entry] = []
     scanned = 0
