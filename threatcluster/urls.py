@@ -22,6 +22,7 @@ admin.site.site_title = "ThreatCluster"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("livez", views.livez, name="livez"),
     path("", include("iocs.pages.urls")),
     path("", include("threats.pages.urls")),
     path("", include("apikeys.pages_urls")),
