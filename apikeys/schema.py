@@ -42,6 +42,15 @@ class SessionScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}
 
 
+class BasicFeedTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "apikeys.authentication.BasicFeedTokenAuthentication"
+    name = "feedTokenBasic"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "basic",
+                "description": "Feed token (Researcher+) as the password of HTTP Basic; any user name."}
+
+
 class AccountSessionScheme(OpenApiAuthenticationExtension):
     target_class = "apikeys.views.AccountSessionAuthentication"
     name = "accountSession"

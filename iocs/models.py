@@ -88,6 +88,8 @@ class IOC(models.Model):
             models.Index(fields=["value"], name="ioc_value_idx"),
             # The pending count and the review queue.
             models.Index(fields=["status", "first_seen"], name="ioc_status_age_idx"),
+            # TAXII: confirmed IOCs in (date added, id) order, keyset-paged (threats.taxii.indicators).
+            models.Index(fields=["updated_at", "id"], name="ioc_taxii_added_idx", condition=Q(status="confirmed")),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 NOT_API = {"/api/schema/", "/api/docs/"}
 SAMPLE = {"public_id": "deadbeef", "event_id": "5c3b8e2a-1f0d-4a57-9d43-7c6b2f1e8a90", "days": "7",
-          "since": "2026-01-01", "prefix": "tc_nothing"}
+          "since": "2026-01-01", "prefix": "tc_nothing",
+          "collection_id": "indicators", "object_id": "indicator--5c3b8e2a-1f0d-4a57-9d43-7c6b2f1e8a90"}
 
 
 def routes(patterns=None, prefix=""):

@@ -117,7 +117,7 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tc",
             "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "CLIENT_CLASS": "threatcluster.cache.PrefixScopedClient",  # clear() spares the broker
                 # Redis down: cache misses and a log line, never a 500 (feeds and lookups still answer).
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 1,
