@@ -19,12 +19,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "threatcluster.settings")
-os.environ.setdefault("DEBUG", "1")
+# Production settings: DEBUG off, so templates are compiled once (DEBUG re-reads them on every request).
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
 import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.db.models import Count  # noqa: E402
@@ -37,7 +41,7 @@ from threats.models import Sighting, Threat  # noqa: E402
 
 def timed(client: Client, url: str) -> tuple[float, bytes]:
     start = time.perf_counter()
-    response = client.get(url)
+    response = client.get(url, secure=True)
     elapsed = (time.perf_counter() - start) * 1000
     if response.status_code != 200:
         raise SystemExit(f"{url}: HTTP {response.status_code}")
@@ -66,7 +70,9 @@ def main() -> None:
           f"({biggest['n']} sightings)")
     value = IOC.objects.filter(status="confirmed", tlp=0).values_list("value", flat=True).first()
     staff, _ = get_user_model().objects.get_or_create(username="bench-staff", defaults={"is_staff": True})
-    with override_settings(RATELIMIT_ENABLE=False):
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    storages = {**settings.STORAGES, "staticfiles": plain}
+    with override_settings(RATELIMIT_ENABLE=False, STORAGES=storages):  # no collectstatic manifest needed
         for who in ("anonymous", "staff"):
             client = Client()
             if who == "staff":

@@ -72,12 +72,18 @@ def test_the_detail_page_shows_everything_about_the_threat(client):
 
 def test_the_ioc_table_is_bounded(client, monkeypatch):
     monkeypatch.setattr(query, "IOC_PAGE_LIMIT", 2)
+    monkeypatch.setattr(query, "IOC_FETCH_CHUNK", 1)  # several chunks: false positives skipped across them
     threat = make_threat("Big one")
+    sight(make_ioc("domain", "benign.example.net", status="false_positive", tlp=TLP.CLEAR), threat)
     for n in range(3):
         sight(make_ioc("ipv4", f"192.0.2.{n + 1}", tlp=TLP.CLEAR), threat)
     html = client.get(f"/threats/{threat.public_id}").content.decode()
-    assert "The first 2 are listed; the downloads above carry all 3." in html
-    assert "192.0.2.3" not in html
+    assert "The first 2 cited are listed; the downloads above carry them all." in html
+    assert "192.0.2.1" in html and "192.0.2.2" in html and "192.0.2.3" not in html
+    assert "benign.example.net" not in html
+    monkeypatch.setattr(query, "IOC_PAGE_LIMIT", 3)
+    html = client.get(f"/threats/{threat.public_id}").content.decode()
+    assert "192.0.2.3" in html and 'id="more-iocs"' not in html
 
 
 def test_unknown_ids_are_404(client):

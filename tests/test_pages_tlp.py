@@ -46,3 +46,4 @@ def test_counts_are_cached_per_clearance_not_shared(client, world):
     researcher = client.get("/iocs").content.decode()
     assert '<div class="n">1</div><div class="l">confirmed IOCs' in anonymous
     assert '<div class="n">2</div><div class="l">confirmed IOCs' in researcher
+    assert "by type (1 in all)" in anonymous and "by type (2 in all)" in researcher  # the chart fragment too

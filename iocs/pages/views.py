@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from apikeys.clearance import clearance_for, tier_of
@@ -78,7 +79,9 @@ def landing(request: HttpRequest) -> HttpResponse:
         "types": list(IOCType.values),
         "confidences": list(Confidence.values),
         "pending": pending_count(),
-        "chart": chart.build(query.daily_confirmed(clearance)),
+        # Built lazily: the template renders it only when its cached fragment (per TLP and day) expired.
+        "chart": lambda: chart.build(query.daily_confirmed(clearance)),
+        "chart_day": timezone.now().date().isoformat(),
         "chart_days": query.CHART_DAYS,
         "aggregate_ttl": query.AGGREGATE_TTL,
         "rows": rows,

@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Subquery
-
 from apikeys.tlp import TLP
 from iocs.models import IOC
 from iocs.pages import keyset
@@ -26,7 +24,8 @@ SORTS = {
     "score": (("threat_score", "last_seen", "id"), (int, datetime, int)),
 }
 PAGE_SIZE = 25
-IOC_PAGE_LIMIT = 500
+IOC_PAGE_LIMIT = 200  # rows rendered on the page (Django templates: ~0.5 ms per row under load)
+IOC_FETCH_CHUNK = 1000
 IOC_FIELDS = ("id", "type", "value", "status", "confidence", "tlp", "first_seen", "last_seen")
 # Enterprise ATT&CK tactics in kill-chain order (the columns of the Navigator's matrix).
 TACTICS = (
@@ -64,15 +63,27 @@ def threat_list(clearance: int, filters: ListFilters, cursor: list | None,
     return keyset.page(queryset.values(*LIST_FIELDS), fields, cursor, size)
 
 
-def threat_iocs(threat: Threat, clearance: int, limit: int | None = None) -> tuple[list[dict], int]:
-    """The first ``limit`` IOCs of ``threat`` (type, then value) the caller may see, and how many in all."""
+def threat_iocs(threat: Threat, clearance: int, limit: int | None = None) -> tuple[list[dict], bool]:
+    """Up to ``limit`` IOCs of ``threat`` the caller may see (in the order the threat first cited them,
+    then shown by type and value), and whether there are more.
+
+    Bounded whatever the threat's size: one index read of the threat's sighting ids, then IOCs fetched
+    by primary key a chunk at a time until ``limit + 1`` are found. (Asking PostgreSQL for "the IOCs of
+    this threat ordered by type, value" lets it walk the whole IOC index: seconds at 1,000,000 IOCs.)
+    """
     limit = limit or IOC_PAGE_LIMIT
-    queryset = (IOC.objects.visible_to(clearance)
-                .filter(status__in=LISTED_STATUSES,
-                        id__in=Subquery(Sighting.objects.filter(threat=threat).values("ioc_id"))))
-    rows = list(queryset.order_by("type", "value").values(*IOC_FIELDS)[:limit])
-    total = len(rows) if len(rows) < limit else queryset.count()
-    return rows, total
+    pairs = sorted(Sighting.objects.filter(threat=threat).values_list("id", "ioc_id"))
+    order = list(dict.fromkeys(ioc_id for _, ioc_id in pairs))
+    found: list[dict] = []
+    for start in range(0, len(order), IOC_FETCH_CHUNK):
+        chunk = order[start:start + IOC_FETCH_CHUNK]
+        rows = {row["id"]: row for row in IOC.objects.visible_to(clearance)
+                .filter(id__in=chunk, status__in=LISTED_STATUSES).values(*IOC_FIELDS)}
+        found += [rows[ioc_id] for ioc_id in chunk if ioc_id in rows]
+        if len(found) > limit:
+            break
+    page = sorted(found[:limit], key=lambda row: (row["type"], row["value"]))
+    return page, len(found) > limit
 
 
 def tactic_grid(attack_patterns) -> tuple[list[tuple[str, list]], list]:

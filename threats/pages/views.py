@@ -88,12 +88,12 @@ def threat_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         if not request.user.is_authenticated:
             return render(request, "error.html", {"status": 404, "message": "No threat with this id."}, status=404)
         return render(request, "error.html", {"status": 403, "message": str(exc)}, status=403)
-    iocs, ioc_total = query.threat_iocs(graph.threat, clearance)
+    iocs, more_iocs = query.threat_iocs(graph.threat, clearance)
     tactics, unmapped = query.tactic_grid(graph.attack_patterns)
     base = f"/api/threats/{graph.threat.public_id}/"
     return render(request, "threats/pages/detail.html", {
-        "graph": graph, "threat": graph.threat, "iocs": iocs, "ioc_total": ioc_total,
-        "ioc_limit": min(query.IOC_PAGE_LIMIT, len(iocs)), "tactics": tactics, "unmapped": unmapped,
+        "graph": graph, "threat": graph.threat, "iocs": iocs, "more_iocs": more_iocs,
+        "tactics": tactics, "unmapped": unmapped,
         "articles": [(a, safe_link(a.url)) for a in graph.articles],
         "downloads": [(label, base + suffix) for label, suffix in ID_FORMATS],
     })
