@@ -82,8 +82,12 @@ def redis_server() -> Iterator[tuple[str, subprocess.Popen]]:
 
 
 def server_env(**extra: str) -> dict[str, str]:
-    """Production-like settings for a child process (DEBUG off), over plain HTTP on 127.0.0.1."""
-    env = {**os.environ, "DEBUG": "0", "TESTING": "0", "SECRET_KEY": "live-test-only-secret-key-0123456789abcdef",
+    """Production-like settings for a child process (DEBUG off), over plain HTTP on 127.0.0.1; the
+    same key pepper as this process, so that credentials issued by the test work there."""
+    from django.conf import settings
+
+    env = {**os.environ, "APIKEY_PEPPER": settings.APIKEY_PEPPER, "DEBUG": "0", "TESTING": "0",
+           "SECRET_KEY": "live-test-only-secret-key-0123456789abcdef",
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0",
            "CSRF_COOKIE_SECURE": "0", "SECURE_HSTS_SECONDS": "0", "TC_STRICT": "0", "LOG_LEVEL": "INFO"}
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
