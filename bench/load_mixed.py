@@ -17,12 +17,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import logging
 import os
 import statistics
 import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -144,6 +146,7 @@ async def run_load(base: str, targets: list[Target], *, connections: int = 32, s
                    timeout: float = 60.0) -> Stats:
     """``connections`` keep-alive connections, each sending requests back to back until ``seconds`` pass
     (after a short warm-up whose answers are not counted)."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
     stats = Stats(connections=connections)
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     clients = [httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits) for _ in range(connections)]
@@ -164,7 +167,11 @@ async def run_load(base: str, targets: list[Target], *, connections: int = 32, s
 
 def write_results(path: Path, stats: Stats, command: str, note: str) -> None:
     """Replace (or append) the section of bench/RESULTS.md with this run."""
-    block = (f"{SECTION}\n\n{note}\n\nCommand:\n\n```sh\n{command}\n```\n\n{stats.summary()}.\n\n{stats.table()}\n")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    machine = (f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, load average "
+               f"{os.getloadavg()[0]:.1f} at the end of the run (other builds share the machine: a lower bound)")
+    block = (f"{SECTION}\n\n{note}\n\nCommand:\n\n```sh\n{command}\n```\n\nThis run: {when}; {machine}.\n\n"
+             f"{stats.summary()}.\n\n{stats.table()}\n")
     text = path.read_text() if path.exists() else ""
     head, found, tail = text.partition(SECTION)
     if found:

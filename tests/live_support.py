@@ -130,3 +130,31 @@ def get(url: str, headers: dict[str, str] | None = None, timeout: float = 30) ->
             return response.status, response.read(), dict(response.headers)
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(), dict(exc.headers)
+
+
+def celery_worker(env: dict[str, str], log: Path, name: str, *, concurrency: int = 1) -> subprocess.Popen:
+    """``celery -A threatcluster worker`` in a session (process group) of its own, so that a test can
+    kill the worker and its pool children at once with ``os.killpg(worker.pid, SIGKILL)``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "threatcluster", "worker", "--loglevel", "INFO", "--concurrency",
+         str(concurrency), "--pool", "prefork", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "--hostname", f"{name}-{os.getpid()}@%h"],
+        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+def children(pid: int) -> list[int]:
+    """The direct child processes of ``pid`` (Linux ``/proc``)."""
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            out += [int(p) for p in (task / "children").read_text().split()]
+    return out
+
+
+def wait_for(condition, timeout: float, describe) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s: {describe()}")
+        time.sleep(0.25)
