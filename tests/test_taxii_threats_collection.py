@@ -97,3 +97,20 @@ def test_match_filters(client, callers, two_threats):
     manifest = [e["id"] for p in walk(researcher, client, collection_url("threats", "manifest/"), limit=11)
                 for e in p["objects"]]
     assert manifest == list(objs)
+
+
+def test_link_changes_are_seen_at_once(client, callers, two_threats):
+    researcher = callers["researcher"]
+
+    def current() -> dict[str, dict]:
+        objs = {o["id"]: o for o in everything(researcher, client, limit=500)}
+        assert set(objs) == set(bundle(client, researcher, "0a1b2c3d")) | set(bundle(client, researcher, "1b2c3d4e"))
+        return objs
+
+    current()
+    qakbot = Malware.objects.get(name="QakBot")
+    qakbot.name = "Qbot"  # renamed in the admin: a new id, no threat touched
+    qakbot.save()
+    assert {o["name"] for o in current().values() if o["type"] == "malware"} == {"AgentTesla", "Qbot"}
+    two_threats[0].malware.add(Malware.objects.create(name="Emotet"))  # linked without touch()
+    assert {o["name"] for o in current().values() if o["type"] == "malware"} == {"AgentTesla", "Emotet", "Qbot"}
