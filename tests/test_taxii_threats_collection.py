@@ -103,7 +103,9 @@ def test_link_changes_are_seen_at_once(client, callers, two_threats):
     researcher = callers["researcher"]
 
     def current() -> dict[str, dict]:
-        objs = {o["id"]: o for o in everything(researcher, client, limit=500)}
+        listed = everything(researcher, client, limit=500)
+        objs = {o["id"]: o for o in listed}
+        assert len(objs) == len(listed)
         assert set(objs) == set(bundle(client, researcher, "0a1b2c3d")) | set(bundle(client, researcher, "1b2c3d4e"))
         return objs
 
