@@ -19,6 +19,8 @@ of the caller's bucket.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
@@ -41,6 +43,12 @@ def error_body(code: str, detail, **extra) -> dict:
 
 def exception_handler(exc, context) -> Response | None:
     """DRF's handler, with one JSON envelope for every error."""
+    if isinstance(exc, RequestDataTooBig):  # Django would answer a bare 400 and log a traceback
+        return Response(error_body("too_large", f"The request body exceeds {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} "
+                                                "bytes."), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return Response(error_body("too_many_parameters", f"More than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} "
+                                                          "parameters in the request."), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     response = drf_exception_handler(exc, context)

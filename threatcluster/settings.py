@@ -117,7 +117,7 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tc",
             "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "CLIENT_CLASS": "threatcluster.cache.PrefixScopedClient",  # clear() spares the broker
                 # Redis down: cache misses and a log line, never a 500 (feeds and lookups still answer).
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 1,
@@ -126,6 +126,7 @@ if REDIS_URL:
         }
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "threatcluster.cache"  # one concise line per 10 s, not a traceback per call
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "threatcluster"}}
 
@@ -135,6 +136,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDI
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task whose whole worker died (SIGKILL, lost host) is handed to another worker once this many
+# seconds have passed since it was taken; it must exceed the longest task (CELERY_TASK_TIME_LIMIT),
+# or a slow task would run twice (harmless: tasks are idempotent, but wasted). Kombu's default.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 500
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB
@@ -196,7 +201,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:  # fast hashing in tests only
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/iocs"
 
 # Secret mixed into API key and feed token digests (HMAC). Defaults to SECRET_KEY; rotating it
@@ -256,7 +261,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apikeys.schema.TCAutoSchema",
     "EXCEPTION_HANDLER": "apikeys.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -297,10 +302,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"concise_cache_errors": {"()": "threatcluster.log_filters.ConciseCacheErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_redis": {"level": "WARNING"},
+        "threatcluster.cache": {"level": "WARNING", "filters": ["concise_cache_errors"]},
     },
 }

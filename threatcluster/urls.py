@@ -7,6 +7,7 @@
 | ``api/public/v1/`` | the API-key twins of the above (``*.urls_v1``) |
 | ``misp/``, ``api/misp/`` | the public MISP mirror and the token MISP feed |
 | ``taxii2/`` | the read-only TAXII 2.1 server (``threats.taxii.urls``) |
+| ``iocs``, ``threats/``, ``account/``, ``login`` | the server-rendered pages (``*.pages``) |
 """
 
 from django.contrib import admin
@@ -21,6 +22,10 @@ admin.site.site_title = "ThreatCluster"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("livez", views.livez, name="livez"),
+    path("", include("iocs.pages.urls")),
+    path("", include("threats.pages.urls")),
+    path("", include("apikeys.pages_urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

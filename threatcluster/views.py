@@ -1,4 +1,4 @@
-"""Site-wide views: the home page and the health check."""
+"""Site-wide views: the home page, the liveness and health checks, error pages."""
 
 from __future__ import annotations
 
@@ -14,6 +14,13 @@ logger = logging.getLogger(__name__)
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+def livez(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers (no database, no cache). For orchestrators that restart a stuck
+    worker without restarting every worker when PostgreSQL is away (``healthz`` is readiness), and the
+    ceiling ``bench/run.py`` compares the lookup with: what this server does for a request doing nothing."""
+    return HttpResponse(b"ok\n", content_type="text/plain")
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
