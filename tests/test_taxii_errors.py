@@ -118,3 +118,8 @@ def test_rate_limited_polls_are_a_taxii_429(client, callers, settings):
     response = researcher.get(client, OBJECTS)
     assert_taxii_error(response, 429)
     assert int(response["Retry-After"]) >= 1 and response["X-RateLimit-Remaining"] == "0"
+
+
+def test_unrouted_taxii_paths_are_taxii_errors(client, callers):
+    for url in ("/taxii2/api/nope/", "/taxii2/other-root/", f"{ROOT}collections/indicators/objects/a/b/c/"):
+        assert_taxii_error(callers["researcher"].get(client, url), 404)

@@ -13,6 +13,7 @@ from iocs.models import IOC
 from tests.taxii_helpers import TaxiiCaller, collection_url, walk
 from tests.threat_fixtures import T0, make_threat
 from tests.validators import assert_valid
+from threats import stix
 from threats.models import Article, Malware, Sighting, Threat
 from threats.stix.graph import report_id
 
@@ -49,12 +50,21 @@ def test_union_of_the_bundles_each_object_once_from_the_latest_threat(client, ca
     ids = [o["id"] for o in objs]
     assert len(ids) == len(set(ids))
     a, b = bundle(client, staff, "0a1b2c3d"), bundle(client, staff, "1b2c3d4e")
-    assert set(ids) == set(a) | set(b)
+    markings = {stix.marking_id(level) for level in TLP}  # every level up to the clearance
+    assert set(ids) == set(a) | set(b) | markings
+    tlp_of = {stix.indicator_id(t, v): tlp for t, v, tlp in IOC.objects.values_list("type", "value", "tlp")}
     for obj in objs:
-        assert obj == (b[obj["id"]] if obj["id"] in b else a[obj["id"]])
+        if obj["type"] == "marking-definition":
+            continue
+        if obj["type"] == "indicator":  # marked with the IOC's own TLP, as in the indicator collections
+            assert obj == {**a[obj["id"]], "object_marking_refs": [stix.marking_id(tlp_of[obj["id"]])]}
+        elif obj["type"] == "identity":
+            assert obj == stix.publisher_identity(marking_id=stix.marking_id(TLP.CLEAR))
+        else:  # in the slot of the latest threat holding it, as that threat's bundle has it
+            assert obj == (b[obj["id"]] if obj["id"] in b else a[obj["id"]])
     assert sum(o["type"] == "report" for o in objs) == 2
-    shared = [o for o in objs if o["id"] in a and o["id"] in b and o["type"] != "marking-definition"]
-    assert shared and all(o.get("object_marking_refs") == b[o["id"]]["object_marking_refs"] for o in shared)
+    shared = [o for o in objs if o["id"] in a and o["id"] in b and o["type"] in ("malware", "threat-actor")]
+    assert shared and all(o["object_marking_refs"] == [stix.marking_id(TLP.GREEN)] for o in shared)
 
 
 def test_tlp_filtering(client, callers, two_threats):
@@ -81,7 +91,15 @@ def test_added_after_returns_a_changed_threat_whole(client, callers, two_threats
     assert researcher.get(client, OBJECTS, {"added_after": last}).json()["objects"] == []
     two_threats[0].touch()  # A changed: it is now the latest and its whole graph is added again
     again = everything(researcher, client, {"added_after": last})
-    assert {o["id"] for o in again} == set(bundle(client, researcher, "0a1b2c3d"))
+    assert {o["id"] for o in again} == {i for i, o in bundle(client, researcher, "0a1b2c3d").items()
+                                        if o["type"] not in ("indicator", "identity", "marking-definition")}
+    # A verdict on one of its IOCs is a new version of that indicator: added again, alone.
+    last = researcher.get(client, OBJECTS, {"limit": 1000})["X-TAXII-Date-Added-Last"]
+    pending = IOC.objects.filter(status="pending").first()
+    IOC.objects.filter(pk=pending.pk).update(status="confirmed", confidence="medium")
+    again = everything(researcher, client, {"added_after": last})
+    assert [(o["id"], o["indicator_types"]) for o in again] == [
+        (stix.indicator_id(pending.type, pending.value), ["malicious-activity"])]
 
 
 def test_match_filters(client, callers, two_threats):
@@ -97,3 +115,22 @@ def test_match_filters(client, callers, two_threats):
     manifest = [e["id"] for p in walk(researcher, client, collection_url("threats", "manifest/"), limit=11)
                 for e in p["objects"]]
     assert manifest == list(objs)
+
+
+def test_link_changes_are_seen_at_once(client, callers, two_threats):
+    researcher = callers["researcher"]
+
+    def current() -> dict[str, dict]:
+        listed = everything(researcher, client, limit=500)
+        objs = {o["id"]: o for o in listed}
+        assert len(objs) == len(listed)
+        assert set(objs) == set(bundle(client, researcher, "0a1b2c3d")) | set(bundle(client, researcher, "1b2c3d4e"))
+        return objs
+
+    current()
+    qakbot = Malware.objects.get(name="QakBot")
+    qakbot.name = "Qbot"  # renamed in the admin: a new id, no threat touched
+    qakbot.save()
+    assert {o["name"] for o in current().values() if o["type"] == "malware"} == {"AgentTesla", "Qbot"}
+    two_threats[0].malware.add(Malware.objects.create(name="Emotet"))  # linked without touch()
+    assert {o["name"] for o in current().values() if o["type"] == "malware"} == {"AgentTesla", "Emotet", "Qbot"}

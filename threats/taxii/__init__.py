@@ -3,7 +3,8 @@
 - :mod:`.protocol`: media types, TAXII timestamps, the error body;
 - :mod:`.params`: the query parameters of ``objects/`` and ``manifest/`` and the opaque ``next`` token;
 - :mod:`.collections`: which collections exist and who may read them;
-- :mod:`.indicators` and :mod:`.graph`: one page of a collection, in (date added, id) order, never OFFSET;
+- :mod:`.pages`, :mod:`.indicators` and :mod:`.threat_graphs`: one page of a collection, in (date added,
+  id) order, keyset-paged, never OFFSET;
 - :mod:`.ids`: the STIX id -> IOC index that ``match[id]`` needs;
 - :mod:`.views`, :mod:`.urls`: thin DRF views (authentication, tiers, TLP clearance, rate limits from ``apikeys``).
 

@@ -58,7 +58,8 @@ COLLECTIONS: tuple[Collection, ...] = (
     Collection("threats", "Threat reports",
                "Every incident cluster you may see as a STIX Report with its graph: threat actors, malware, "
                "tools, ATT&CK techniques, vulnerabilities, indicators (confirmed and pending review) and "
-               "relationships; the same objects and ids as /api/threats/{id}/stix.", Scope.THREATS_READ, "threats"),
+               "relationships; the same ids as /api/threats/{id}/stix, each object listed once.", Scope.THREATS_READ,
+               "threats"),
     *(Collection(f"tlp-{level.slug.replace('+', '-')}", f"Confirmed indicators at {level.label}",
                  f"The confirmed IOCs whose TLP is exactly {level.label}.", Scope.IOCS_READ, "indicators", level)
       for level in TLP),

@@ -44,16 +44,24 @@ def head_entries(levels: list[TLP]) -> list[Entry]:
     return [*markings, Entry(Position(fixed_time(IDENTITY_EPOCH), HEAD, 100), identity)]
 
 
-def _rows(collection: Collection, clearance: int, query: ObjectQuery):
-    qs = IOC.objects.published()
-    qs = qs.filter(tlp=collection.tlp) if collection.tlp is not None else qs.filter(tlp__lte=clearance)
+def keyset(qs, query: ObjectQuery, rank: int, column: str = "updated_at"):
+    """``qs`` past the query's cursor and ``added_after``, for rows of ``rank`` dated by ``column``."""
     if query.added_after is not None:
-        qs = qs.filter(updated_at__gt=query.added_after)
+        qs = qs.filter(**{f"{column}__gt": query.added_after})
     after = query.after
     if after is not None:
-        qs = qs.filter(updated_at__gte=after.added)
-        if after.rank >= ROWS:  # rows at the same instant with a higher id; a head cursor keeps them all
-            qs = qs.filter(Q(updated_at__gt=after.added) | Q(id__gt=after.pk))
+        if after.rank < rank:  # the cursor sorts before every row of this rank at its instant
+            qs = qs.filter(**{f"{column}__gte": after.added})
+        elif after.rank == rank:  # the redundant leading bound lets PostgreSQL range-scan the index
+            qs = qs.filter(**{f"{column}__gte": after.added}).filter(
+                Q(**{f"{column}__gt": after.added}) | Q(id__gt=after.pk))
+        else:
+            qs = qs.filter(**{f"{column}__gt": after.added})
+    return qs
+
+
+def _rows(qs, query: ObjectQuery, rank: int):
+    qs = keyset(qs, query, rank)
     if query.ids:
         qs = qs.filter(id__in=ids.ioc_ids_for(query.ids))
     versions = query.version_times()
@@ -66,24 +74,46 @@ def _rows(collection: Collection, clearance: int, query: ObjectQuery):
     return qs.order_by("updated_at", "id").values(*FIELDS, **STIX_TIMES)[: query.limit + 1]
 
 
-def indicator_page(collection: Collection, clearance: int, query: ObjectQuery) -> Page:
-    """One page: the head objects and indicators past the cursor that pass the filters, at most ``limit``."""
-    levels = collection.levels(clearance)
-    entries = [e for e in head_entries(levels) if after_cursor(e.position, query) and query.accepts(e.obj)]
-    rows: list[dict] = []
-    if levels and query.wants_type("indicator") and (not query.spec_versions or "2.1" in query.spec_versions):
-        rows = list(_rows(collection, clearance, query))
+def indicator_stream(qs, query: ObjectQuery, rank: int = ROWS) -> tuple[list[Entry], Position | None]:
+    """Indicators of the IOCs in ``qs`` past the cursor that pass the filters, at most ``limit``, and the
+    *horizon*: the last position read when more rows remain (nothing past it may be shown)."""
+    if not query.wants_type("indicator") or (query.spec_versions and "2.1" not in query.spec_versions):
+        return [], None
+    rows = list(_rows(qs, query, rank))
     horizon = None
-    if len(rows) > query.limit:  # more rows than fit: nothing past the last one that fits may be shown
+    if len(rows) > query.limit:
         rows = rows[: query.limit]
-        horizon = Position(rows[-1]["updated_at"], ROWS, rows[-1]["id"])
+        horizon = Position(rows[-1]["updated_at"], rank, rows[-1]["id"])
     identity_id = stix.publisher_identity_id()
     markings = {level: stix.marking_id(level) for level in TLP}
+    entries = []
     for row in rows:
         row["first_seen"], row["created_at"] = row.pop("first_seen_stix"), row.pop("created_at_stix")
         obj = stix.indicator(row, marking_id=markings[row["tlp"]], created_by_ref=identity_id)
         if query.accepts(obj):
-            entries.append(Entry(Position(row["updated_at"], ROWS, row["id"]), obj))
+            entries.append(Entry(Position(row["updated_at"], rank, row["id"]), obj))
+    return entries, horizon
+
+
+def merge(entries: list[Entry], limit: int, *horizons: Position | None) -> Page:
+    """A page of entries from several streams: none past the earliest horizon, at most ``limit``."""
+    stops = [h for h in horizons if h is not None]
+    horizon = min(stops) if stops else None
     if horizon is not None:
         entries = [e for e in entries if e.position <= horizon]
-    return Page.cut(entries, query.limit, horizon)
+    return Page.cut(entries, limit, horizon)
+
+
+def heads(levels: list[TLP], query: ObjectQuery) -> list[Entry]:
+    return [e for e in head_entries(levels) if after_cursor(e.position, query) and query.accepts(e.obj)]
+
+
+def indicator_page(collection: Collection, clearance: int, query: ObjectQuery) -> Page:
+    """One page: the head objects and indicators past the cursor that pass the filters, at most ``limit``."""
+    levels = collection.levels(clearance)
+    if not levels:
+        return Page([], None)
+    qs = IOC.objects.published()
+    qs = qs.filter(tlp=collection.tlp) if collection.tlp is not None else qs.filter(tlp__lte=clearance)
+    indicators, horizon = indicator_stream(qs, query)
+    return merge(heads(levels, query) + indicators, query.limit, horizon)
