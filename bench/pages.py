@@ -51,7 +51,7 @@ def timed(client: Client, url: str) -> tuple[float, bytes]:
 def drop_aggregates() -> None:
     today = timezone.now().date().isoformat()
     cache.delete_many([key for n in range(5)
-                       for key in (f"pages:iocs:counts:v1:{n}", f"pages:iocs:daily:v1:{n}:{today}")])
+                       for key in (f"pages:iocs:counts:v2:{n}", f"pages:iocs:daily:v2:{n}:{today}")])
 
 
 def older_link(html: bytes) -> str:

@@ -142,3 +142,19 @@ def test_keyset_pages_split_ties_by_id(monkeypatch):
             break
         cursor = keyset.decode(token, [type(same), int])
     assert seen == sorted(ids, reverse=True)
+
+
+def test_a_due_aggregate_is_recomputed_by_one_request_while_others_get_the_old_one(monkeypatch):
+    ipv4(1)
+    assert query.confirmed_counts(TLP.CLEAR)["all"]["total"] == 1
+    ipv4(2)
+    clock = [timezone.now().timestamp() + query.AGGREGATE_TTL + 1]
+    monkeypatch.setattr(query.time, "time", lambda: clock[0])
+    key = f"pages:iocs:counts:v2:{int(TLP.CLEAR)}:refreshing"
+    from django.core.cache import cache
+
+    cache.add(key, 1, 60)  # another request is recomputing
+    assert query.confirmed_counts(TLP.CLEAR)["all"]["total"] == 1  # served stale, no second computation
+    cache.delete(key)
+    assert query.confirmed_counts(TLP.CLEAR)["all"]["total"] == 2  # this request takes the refresh
+    assert cache.get(key) is None

@@ -7,8 +7,9 @@ cache: a page view at 1,000,000 IOCs costs cache reads plus one indexed page of 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db.models import Count
@@ -20,7 +21,9 @@ from iocs.normalize import IOCType
 
 from . import keyset
 
-AGGREGATE_TTL = 120  # seconds; the page says numbers may be this old
+AGGREGATE_TTL = 120  # seconds between recomputations of the counts and the chart (the page says so)
+STALE_FOR = 30 * 60  # seconds an old aggregate may still be served while one request recomputes it
+REFRESH_LOCK_SECONDS = 60
 CHART_DAYS = 30
 TABLE_FIELDS = ("id", "type", "value", "confidence", "tlp", "source_count", "first_seen", "last_seen")
 TABLE_ORDER = ("first_seen", "id")  # newest first; served by the (status, first_seen) index
@@ -28,10 +31,23 @@ TABLE_PAGE_SIZE = 50
 
 
 def _cached(key: str, compute):
-    value = cache.get(key)
-    if value is None:
+    """``compute()`` at most once per ``AGGREGATE_TTL`` per key, and by one request at a time.
+
+    The entry outlives its freshness (``STALE_FOR``): when it is due, the request that takes the
+    refresh lock recomputes while concurrent ones keep getting the previous numbers, so a burst of
+    page views at 1,000,000 IOCs costs one aggregate query, not one per request.
+    """
+    now = time.time()
+    entry = cache.get(key)
+    if entry is not None and now - entry[0] < AGGREGATE_TTL:
+        return entry[1]
+    if entry is not None and not cache.add(f"{key}:refreshing", 1, REFRESH_LOCK_SECONDS):
+        return entry[1]
+    try:
         value = compute()
-        cache.set(key, value, AGGREGATE_TTL)
+        cache.set(key, (now, value), STALE_FOR)
+    finally:
+        cache.delete(f"{key}:refreshing")
     return value
 
 
@@ -47,7 +63,7 @@ def confirmed_counts(clearance: int) -> dict[str, dict[str, int]]:
                     table[key][confidence] += n
                     table[key]["total"] += n
         return table
-    return _cached(f"pages:iocs:counts:v1:{int(clearance)}", compute)
+    return _cached(f"pages:iocs:counts:v2:{int(clearance)}", compute)
 
 
 @dataclass(frozen=True)
@@ -62,7 +78,7 @@ def daily_confirmed(clearance: int, *, today: date | None = None) -> DailySeries
     days = [today - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
 
     def compute() -> dict:
-        start = datetime.combine(days[0], time.min, tzinfo=UTC)
+        start = datetime.combine(days[0], datetime.min.time(), tzinfo=UTC)
         rows = (IOC.objects.visible_to(clearance).filter(status=Status.CONFIRMED, first_seen__gte=start)
                 .annotate(day=TruncDate("first_seen")).values_list("day", "type").annotate(n=Count("id")).order_by())
         found: dict[str, dict[str, int]] = {}
@@ -70,7 +86,7 @@ def daily_confirmed(clearance: int, *, today: date | None = None) -> DailySeries
             found.setdefault(ioc_type, {})[day.isoformat()] = n
         return found
 
-    found = _cached(f"pages:iocs:daily:v1:{int(clearance)}:{today.isoformat()}", compute)
+    found = _cached(f"pages:iocs:daily:v2:{int(clearance)}:{today.isoformat()}", compute)
     counts = {t: [found[t].get(d.isoformat(), 0) for d in days] for t in IOCType.values if t in found}
     return DailySeries(days=days, counts=counts)
 
