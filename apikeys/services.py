@@ -80,7 +80,7 @@ def parse_expiry(text: str | None, *, now: datetime | None = None) -> datetime |
     text = text.strip()
     now = now or timezone.now()
     when: datetime | None = None
-    if text[-1:] in ("d", "h") and text[:-1].isdigit():
+    if text[-1:] in ("d", "h") and text[:-1].isascii() and text[:-1].isdigit():
         amount = int(text[:-1])
         when = now + (timedelta(days=amount) if text[-1] == "d" else timedelta(hours=amount))
     else:
