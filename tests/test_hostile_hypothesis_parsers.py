@@ -28,7 +28,8 @@ _SHAPED = st.sampled_from(["0", "1", "7", "30", "-1", "+3", "²", "١٢", "\uff1
                            "2024-05-01", "2024-02-30", "2024-05-01T10:00", "2024-05-01T10:00:00+02:00", "9999-12-31",
                            "0001-01-01",
                            "T", "Z", ",", ",,", "ipv4", "domain", "high", "confirmed", "true", "False", "amber",
-                           "tlp:red", "white", "\x00", "\u200b", "%", "..", "h", "d", "90d", "never", "10.0.0.0/8"])
+                           "tlp:red", "white", "\x00", "\u200b", "%", "..", "h", "d", "90d", "99999999999d",
+                           "0000-0-0", "never", "10.0.0.0/8"])
 TEXT = st.one_of(st.text(max_size=40), st.lists(_SHAPED, max_size=4).map("".join))
 QUERY = st.dictionaries(st.sampled_from(["confidence", "types", "hours", "days", "since", "defang", "format", "x"]),
                         st.lists(TEXT, min_size=1, max_size=3), max_size=5)
@@ -100,6 +101,13 @@ def test_threat_export_parameters(data):
             threat_views._choice(data, name, choices, default)
     with contextlib.suppress(ValidationError):
         threat_views._tlp_param(data)
+
+
+@pytest.mark.parametrize("text", ["0000-0-0", "2024-13-45", "99999999999d", "999999999h", "\u2074d"])
+def test_credential_expiry_found_cases(text):
+    """Found by the property below: each was a ValueError or OverflowError (a 500 on the account API)."""
+    with pytest.raises(services.CredentialError):
+        services.parse_expiry(text)
 
 
 @FAST
