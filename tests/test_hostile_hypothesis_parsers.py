@@ -33,7 +33,9 @@ _SHAPED = st.sampled_from(["0", "1", "7", "30", "-1", "+3", "²", "١٢", "\uff1
 TEXT = st.one_of(st.text(max_size=40), st.lists(_SHAPED, max_size=4).map("".join))
 QUERY = st.dictionaries(st.sampled_from(["confidence", "types", "hours", "days", "since", "defang", "format", "x"]),
                         st.lists(TEXT, min_size=1, max_size=3), max_size=5)
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized: CI must not turn red on the example a new seed happens to draw (run with
+# --hypothesis-seed=random by hand to explore further).
+FAST = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
