@@ -71,6 +71,18 @@ def parse_scopes(values: list[str] | str) -> list[str]:
     return scopes
 
 
+def _expiry_moment(text: str, now: datetime) -> datetime | None:
+    if text[-1:] in ("d", "h") and text[:-1].isascii() and text[:-1].isdigit():
+        amount = int(text[:-1])
+        return now + (timedelta(days=amount) if text[-1] == "d" else timedelta(hours=amount))
+    when = parse_datetime(text)
+    if when is None and (day := parse_date(text)) is not None:
+        when = datetime(day.year, day.month, day.day)
+    if when is not None and timezone.is_naive(when):
+        when = timezone.make_aware(when, UTC)
+    return when
+
+
 def parse_expiry(text: str | None, *, now: datetime | None = None) -> datetime | None:
     """``30d``, ``12h``, an ISO 8601 date or date-time (UTC when naive), or empty for no expiry."""
     if text is None or not str(text).strip():
@@ -79,16 +91,10 @@ def parse_expiry(text: str | None, *, now: datetime | None = None) -> datetime |
         raise CredentialError("expires: a string such as 30d, 12h or 2026-12-31", field="expires")
     text = text.strip()
     now = now or timezone.now()
-    when: datetime | None = None
-    if text[-1:] in ("d", "h") and text[:-1].isdigit():
-        amount = int(text[:-1])
-        when = now + (timedelta(days=amount) if text[-1] == "d" else timedelta(hours=amount))
-    else:
-        when = parse_datetime(text)
-        if when is None and (day := parse_date(text)) is not None:
-            when = datetime(day.year, day.month, day.day)
-        if when is not None and timezone.is_naive(when):
-            when = timezone.make_aware(when, UTC)
+    try:
+        when = _expiry_moment(text, now)
+    except (ValueError, OverflowError):  # "0000-00-00", "99999999999d": well formed, not a moment
+        when = None
     if when is None:
         raise CredentialError(f"expiry {text!r}: use e.g. 30d, 12h, 2026-12-31 or 2026-12-31T23:59:59Z",
                               field="expires")

@@ -48,7 +48,7 @@ def _since(raw: str, today: date, cap: int, tier: Tier) -> datetime:
 
 def _days(raw: str, cap: int, tier: Tier) -> int:
     text = str(raw).strip()
-    if not text.isdigit() or not 1 <= int(text) <= cap:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= cap:
         raise ValidationError({"days": [f"must be an integer from 1 to {cap} for the {Tier(tier).label} tier; "
                                         f"got {text[:40]!r}"]})
     return int(text)

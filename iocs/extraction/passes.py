@@ -212,7 +212,7 @@ def _host_or_url(state: DocumentState, text: str, host_type: str, host: str, sta
     tail, tail_end = _tail(text, end)
     path = tail.split("/", 1)[1] if "/" in tail else None
     if path:
-        if host_type == "ipv4" and path.isdigit() and int(path) <= 32:
+        if host_type == "ipv4" and path.isascii() and path.isdigit() and int(path) <= 32:
             return  # a CIDR block, not one address
         value = state.norm("url", f"http://{host}{tail}")
         if value is not None:

@@ -19,7 +19,7 @@ def parse_limit(raw) -> int:
     if raw is None or raw == "":
         return DEFAULT_LIMIT
     text = str(raw).strip()
-    if isinstance(raw, bool) or not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+    if isinstance(raw, bool) or not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_LIMIT:
         raise ValidationError({"limit": [f"must be an integer from 1 to {MAX_LIMIT}; got {str(raw)[:40]!r}"]})
     return int(text)
 

@@ -112,7 +112,7 @@ def get(url: str, *, trusted: bool = False, etag: str = "", last_modified: str =
 
 def _read_capped(resp: requests.Response, max_bytes: int) -> bytes:
     declared = resp.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(f"body of {declared} bytes exceeds the {max_bytes}-byte limit")
     chunks, size = [], 0
     try:

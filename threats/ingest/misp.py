@@ -230,7 +230,7 @@ def _event_date(event: dict) -> datetime:
         return datetime.strptime(str(event.get("date", "")), "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         stamp = str(event.get("timestamp", ""))
-        return datetime.fromtimestamp(int(stamp), tz=UTC) if stamp.isdigit() else datetime.now(UTC)
+        return datetime.fromtimestamp(int(stamp), tz=UTC) if stamp.isascii() and stamp.isdigit() else datetime.now(UTC)
 
 
 def _report_text(event: dict) -> str:
