@@ -18,7 +18,7 @@ import pytest
 
 from iocs.models import IOC, Status
 from tests.ingest_support import LocalServer, html_page, rss
-from tests.live_support import database_url as test_database_url
+from tests.live_support import database_url as shared_database_url
 from threats.models import Article, Source, Threat
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +74,7 @@ def _wait_for(condition, timeout: float, worker: subprocess.Popen, log: Path) ->
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_ingests_a_local_feed_to_classified_iocs_on_a_threat(tmp_path):
-    redis_url, database_url = _redis_url(), test_database_url()
+    redis_url, database_url = _redis_url(), shared_database_url()
     from threatcluster.celery import app
     from threats import tasks
 
