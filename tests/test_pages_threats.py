@@ -89,3 +89,34 @@ def test_the_ioc_table_is_bounded(client, monkeypatch):
 def test_unknown_ids_are_404(client):
     assert client.get("/threats/deadbeef").status_code == 404
     assert client.get("/threats/not-an-id").status_code == 404
+
+
+def _misp_link(html: str) -> str | None:
+    downloads = html.split('id="downloads"', 1)[1].split("</div>", 1)[0]
+    if "MISP event" not in downloads:
+        return None
+    return downloads.split("MISP event", 1)[0].rsplit('href="', 1)[1].split('"', 1)[0]
+
+
+def test_the_misp_event_download_matches_the_feed_the_caller_can_read(client):
+    from apikeys.tiers import Tier
+    from tests.access import make_user
+
+    clear = make_threat("Clear one")
+    sight(make_ioc("domain", "clear-c2.example.net", tlp=TLP.CLEAR), clear)
+    link = _misp_link(client.get(f"/threats/{clear.public_id}").content.decode())
+    assert link == f"/misp/{clear.uuid}.json"
+    event = client.get(link)
+    assert event.status_code == 200 and event.json()["Event"]["uuid"] == str(clear.uuid)
+
+    pending_only = make_threat("Nothing confirmed yet")
+    sight(make_ioc("domain", "maybe.example.net", status="pending", tlp=TLP.CLEAR), pending_only)
+    assert _misp_link(client.get(f"/threats/{pending_only.public_id}").content.decode()) is None
+
+    green = make_threat("Green one", tlp=TLP.GREEN)
+    sight(make_ioc("domain", "green-c2.example.net", tlp=TLP.GREEN), green)
+    client.force_login(make_user("reader", Tier.RESEARCHER))
+    link = _misp_link(client.get(f"/threats/{green.public_id}").content.decode())
+    assert link == f"/api/misp/{green.uuid}.json"
+    event = client.get(link)
+    assert event.status_code == 200 and event.json()["Event"]["uuid"] == str(green.uuid)

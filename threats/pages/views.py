@@ -10,9 +10,12 @@ from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from apikeys.clearance import clearance_for, tier_of
+from apikeys.tiers import Tier
 from apikeys.tlp import TLP
+from iocs.models import IOC, Status
 from iocs.pages import keyset
 from iocs.pages.views import bad_request
 
@@ -78,6 +81,22 @@ def safe_link(url: str) -> str | None:
     return url if urlsplit(url or "").scheme.lower() in ("http", "https") else None
 
 
+def misp_event_url(request: HttpRequest, threat) -> str | None:
+    """Where this caller can download the threat as a MISP event, if anywhere.
+
+    The MISP feeds publish a threat that has at least one confirmed IOC: TLP:CLEAR ones on the public
+    mirror, up to AMBER+STRICT on the token feed for Researcher and above (a session is accepted
+    there; TLP:RED never leaves ThreatCluster in MISP form).
+    """
+    if not IOC.objects.filter(sightings__threat=threat, status=Status.CONFIRMED).exists():
+        return None
+    if threat.tlp == TLP.CLEAR:
+        return reverse("misp-public-event", args=[str(threat.uuid)])
+    if threat.tlp < TLP.RED and request.user.is_authenticated and tier_of(request.user) >= Tier.RESEARCHER:
+        return reverse("misp-token-event", args=[str(threat.uuid)])
+    return None
+
+
 def threat_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     clearance = clearance_for(request.user)
     try:
@@ -91,9 +110,13 @@ def threat_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     iocs, more_iocs = query.threat_iocs(graph.threat, clearance)
     tactics, unmapped = query.tactic_grid(graph.attack_patterns)
     base = f"/api/threats/{graph.threat.public_id}/"
+    downloads = [(label, base + suffix) for label, suffix in ID_FORMATS]
+    misp_url = misp_event_url(request, graph.threat)
+    if misp_url:
+        downloads.append(("MISP event", misp_url))
     return render(request, "threats/pages/detail.html", {
         "graph": graph, "threat": graph.threat, "iocs": iocs, "more_iocs": more_iocs,
         "tactics": tactics, "unmapped": unmapped,
         "articles": [(a, safe_link(a.url)) for a in graph.articles],
-        "downloads": [(label, base + suffix) for label, suffix in ID_FORMATS],
+        "downloads": downloads,
     })
