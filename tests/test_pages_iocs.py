@@ -158,3 +158,20 @@ def test_a_due_aggregate_is_recomputed_by_one_request_while_others_get_the_old_o
     cache.delete(key)
     assert query.confirmed_counts(TLP.CLEAR)["all"]["total"] == 2  # this request takes the refresh
     assert cache.get(key) is None
+
+
+def test_the_beat_task_refreshes_every_level_so_page_views_run_no_aggregate_query(
+        client, django_assert_max_num_queries, settings):
+    from iocs.tasks import refresh_page_aggregates
+
+    assert "iocs.refresh_page_aggregates" in {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    ipv4(1)
+    make_ioc("domain", "green.example.net", tlp=TLP.GREEN)
+    assert query.confirmed_counts(TLP.CLEAR)["all"]["total"] == 1
+    ipv4(2)
+    assert refresh_page_aggregates() == len(TLP)  # what the beat entry runs
+    assert query.confirmed_counts(TLP.CLEAR)["all"]["total"] == 2  # fresh although the old entry was not due
+    assert query.confirmed_counts(TLP.GREEN)["all"]["total"] == 3
+    assert sum(map(sum, query.daily_confirmed(TLP.CLEAR).counts.values())) == 2
+    with django_assert_max_num_queries(3):
+        client.get("/iocs")

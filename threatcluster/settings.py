@@ -161,6 +161,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Feeds: verify the default datasets (feed/status.json) and pre-build the public blocklists, well
     # inside their 15-minute cache period, so no public download waits for a full query.
     "feeds-refresh": {"task": "iocs.feeds.tasks.refresh_feeds", "schedule": 300.0},
+    # Pages: the /iocs counts and 30-day chart recomputed ahead of their 120 s freshness, so no
+    # analyst's page view pays for the aggregate queries at 1,000,000 IOCs.
+    "pages-aggregates": {"task": "iocs.refresh_page_aggregates", "schedule": 60.0},
     # Feeds: drop artifacts unused for a day and removal-log entries older than any window.
     "feeds-prune": {"task": "iocs.feeds.tasks.prune_feeds", "schedule": 3600.0},
 }

@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from apikeys.tlp import TLP
 from iocs.models import IOC, Confidence, Status
 from iocs.normalize import IOCType
 
@@ -30,13 +31,21 @@ TABLE_ORDER = ("first_seen", "id")  # newest first; served by the (status, first
 TABLE_PAGE_SIZE = 50
 
 
-def _cached(key: str, compute):
+def _store(key: str, compute):
+    value = compute()
+    cache.set(key, (time.time(), value), STALE_FOR)
+    return value
+
+
+def _cached(key: str, compute, *, refresh: bool = False):
     """``compute()`` at most once per ``AGGREGATE_TTL`` per key, and by one request at a time.
 
     The entry outlives its freshness (``STALE_FOR``): when it is due, the request that takes the
     refresh lock recomputes while concurrent ones keep getting the previous numbers, so a burst of
     page views at 1,000,000 IOCs costs one aggregate query, not one per request.
     """
+    if refresh:  # the beat task (refresh_aggregates): recompute now, whatever the entry's age
+        return _store(key, compute)
     now = time.time()
     entry = cache.get(key)
     if entry is not None and now - entry[0] < AGGREGATE_TTL:
@@ -44,14 +53,12 @@ def _cached(key: str, compute):
     if entry is not None and not cache.add(f"{key}:refreshing", 1, REFRESH_LOCK_SECONDS):
         return entry[1]
     try:
-        value = compute()
-        cache.set(key, (now, value), STALE_FOR)
+        return _store(key, compute)
     finally:
         cache.delete(f"{key}:refreshing")
-    return value
 
 
-def confirmed_counts(clearance: int) -> dict[str, dict[str, int]]:
+def confirmed_counts(clearance: int, *, refresh: bool = False) -> dict[str, dict[str, int]]:
     """Confirmed IOCs visible at ``clearance``: ``{type: {high, medium, low, total}}`` plus ``"all"``."""
     def compute() -> dict[str, dict[str, int]]:
         table = {t: dict.fromkeys([*Confidence.values, "total"], 0) for t in [*IOCType.values, "all"]}
@@ -63,7 +70,7 @@ def confirmed_counts(clearance: int) -> dict[str, dict[str, int]]:
                     table[key][confidence] += n
                     table[key]["total"] += n
         return table
-    return _cached(f"pages:iocs:counts:v2:{int(clearance)}", compute)
+    return _cached(f"pages:iocs:counts:v2:{int(clearance)}", compute, refresh=refresh)
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,7 @@ class DailySeries:
     counts: dict[str, list[int]]  # per type, one count per day (types with no IOCs left out)
 
 
-def daily_confirmed(clearance: int, *, today: date | None = None) -> DailySeries:
+def daily_confirmed(clearance: int, *, today: date | None = None, refresh: bool = False) -> DailySeries:
     """Confirmed IOCs per first-seen day (UTC) and type over the last ``CHART_DAYS`` days."""
     today = today or timezone.now().date()
     days = [today - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
@@ -86,9 +93,21 @@ def daily_confirmed(clearance: int, *, today: date | None = None) -> DailySeries
             found.setdefault(ioc_type, {})[day.isoformat()] = n
         return found
 
-    found = _cached(f"pages:iocs:daily:v2:{int(clearance)}:{today.isoformat()}", compute)
+    found = _cached(f"pages:iocs:daily:v2:{int(clearance)}:{today.isoformat()}", compute, refresh=refresh)
     counts = {t: [found[t].get(d.isoformat(), 0) for d in days] for t in IOCType.values if t in found}
     return DailySeries(days=days, counts=counts)
+
+
+def refresh_aggregates() -> int:
+    """Recompute the counts and the 30-day series for every clearance level (Celery beat, every
+    minute: well inside ``AGGREGATE_TTL``), so that no page view at 1,000,000 IOCs waits for the
+    aggregate queries; the request path stays the fallback when no beat runs. Returns the number
+    of levels refreshed."""
+    levels = sorted({int(level) for level in TLP})
+    for level in levels:
+        confirmed_counts(level, refresh=True)
+        daily_confirmed(level, refresh=True)
+    return len(levels)
 
 
 @dataclass(frozen=True)
