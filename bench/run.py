@@ -204,6 +204,8 @@ def measure_feeds(args, srv: Gunicorn, db_url: str, token: str, artifacts: Path,
                     ttfb.append(got.ttfb)
         t_live, t_cached = median(live), median(cached)
         mb = max(sizes) / 1e6
+        if len(sizes) > 1:  # a body cut short (a worker killed at gunicorn's --timeout) would show here
+            rep.notes.append(f"{label}: downloads differ in size ({sorted(sizes)} bytes): some were cut short.")
         for n, (name, values) in enumerate(copies.items()):
             base = median(values)
             rep.add(Row(f"{label}, live ({rows:,} rows, {mb:.1f} MB)" if n == 0 else f"{label}, live",
