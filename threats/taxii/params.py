@@ -24,7 +24,7 @@ MAX_LIMIT = 5000
 _SALT = "threatcluster.taxii.next"
 STIX_ID = re.compile(r"[a-z0-9][a-z0-9-]*[a-z0-9]--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TYPE = re.compile(r"[a-z0-9][a-z0-9-]{0,249}")
-_SPEC_VERSION = re.compile(r"\d\.\d")
+_SPEC_VERSION = re.compile(r"[0-9]\.[0-9]")
 _VERSION_KEYWORDS = ("last", "first", "all")
 FILTERS = ("added_after", "match[id]", "match[type]", "match[version]", "match[spec_version]")
 KNOWN = (*FILTERS, "limit", "next")
@@ -115,9 +115,11 @@ def _limit(params) -> int:
     raw = params.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.strip().isdigit() or int(raw) < 1:
+    text = raw.strip()
+    # ASCII digits only: str.isdigit() also accepts '²', which int() refuses.
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
         raise TaxiiError(400, "Invalid limit", f"limit must be a positive integer, not {raw[:40]!r}.")
-    return min(int(raw), MAX_LIMIT)  # a server may return fewer than asked (TAXII 2.1 section 3.4.1)
+    return min(int(text), MAX_LIMIT)  # a server may return fewer than asked (TAXII 2.1 section 3.4.1)
 
 
 def _fingerprint(collection_id: str, params, object_id: str | None) -> str:

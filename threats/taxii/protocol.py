@@ -17,7 +17,8 @@ STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 
 # RFC 3339 as TAXII uses it: UTC with ``Z`` (or an explicit offset), any number of fraction digits.
 _TIMESTAMP = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))",
+    re.ASCII,  # digits are 0-9, not any Unicode digit
 )
 
 
@@ -45,10 +46,13 @@ def parse_time(text: str) -> datetime:
         raise ValueError(f"not an RFC 3339 timestamp: {text[:60]!r}")
     year, month, day, hour, minute, second, fraction, _z, sign, off_h, off_m = match.groups()
     micro = int((fraction or "0")[:6].ljust(6, "0"))
-    value = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=UTC)
-    if sign:
-        offset = timedelta(hours=int(off_h), minutes=int(off_m))
-        value = value - offset if sign == "+" else value + offset
+    try:
+        value = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=UTC)
+        if sign:
+            offset = timedelta(hours=int(off_h), minutes=int(off_m))
+            value = value - offset if sign == "+" else value + offset
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first representable instant
+        raise ValueError(f"timestamp out of range: {text[:60]!r}") from None
     return value
 
 
