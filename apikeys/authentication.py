@@ -108,3 +108,14 @@ class QuietSessionAuthentication(SessionAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Token realm="threatcluster"'
+
+
+class BasicFeedTokenAuthentication(FeedTokenAuthentication):
+    """The feed token as a TAXII client sends it: HTTP Basic, any user name, the token as password.
+
+    The same credential checks as :class:`FeedTokenAuthentication`; only the challenge differs, so a
+    401 tells TAXII clients (taxii2-client, OpenCTI, Splunk) to answer with Basic credentials.
+    """
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Basic realm="threatcluster"'

@@ -16,8 +16,9 @@ reset, and never again; listings show prefixes only.
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
@@ -44,9 +45,13 @@ class SignedIn(BasePermission):
         return True
 
 
-@extend_schema(exclude=True)  # the site's own pages call these with a session; not part of the machine API
+@extend_schema(tags=["account"], responses={200: OpenApiTypes.OBJECT})
 class AccountView(TCAPIView):
+    """Your own account, as the site's pages use it: a signed-in session only (never a feed token or an
+    API key), and every POST needs the CSRF token."""
+
     authentication_classes = [AccountSessionAuthentication]
+    requires_sign_in = True  # read by apikeys.schema: no anonymous access whatever required_tier says
 
     def get_permissions(self):
         return [SignedIn(), *super().get_permissions()]
@@ -94,6 +99,7 @@ class FeedTokenView(AccountView):
 class FeedTokenReset(AccountView):
     required_tier = Tier.RESEARCHER
 
+    @extend_schema(summary="Reset my feed token (returned once)", request=None, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
         try:
             token, plaintext = services.reset_feed_token(request.user)
@@ -115,6 +121,14 @@ class KeyList(AccountView):
         keys = APIKey.objects.filter(user=request.user).order_by("-created_at")
         return Response({"keys": [services.describe_key(key) for key in keys]})
 
+    @extend_schema(summary="Create an API key (Business+; returned once)", responses={201: OpenApiTypes.OBJECT},
+                   request=inline_serializer("APIKeyCreate", {
+                       "name": serializers.CharField(required=False, max_length=100),
+                       "scopes": serializers.ListField(child=serializers.ChoiceField(Scope.values)),
+                       "expires": serializers.CharField(required=False, help_text="30d, 12h or an ISO date"),
+                       "tlp_ceiling": serializers.CharField(required=False, help_text="clear, green, amber"),
+                       "allowed_networks": serializers.ListField(child=serializers.CharField(), required=False),
+                   }))
     def post(self, request):
         data = request.data
         if not hasattr(data, "get"):
@@ -141,6 +155,7 @@ class KeyList(AccountView):
 
 
 class KeyRevoke(AccountView):
+    @extend_schema(summary="Revoke one of my API keys", request=None)
     def post(self, request, prefix: str):
         key = get_object_or_404(APIKey, user=request.user, prefix=prefix)
         services.revoke_api_keys(APIKey.objects.filter(pk=key.pk))

@@ -32,7 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "dev" / "docs"
+CORPUS = Path(os.environ.get("TC_SHARED", ROOT.parent / "shared")) / "corpus" / "dev" / "docs"
 
 
 def documents(limit: int | None, synthetic: bool) -> list[tuple[str, str]]:

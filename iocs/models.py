@@ -88,6 +88,10 @@ class IOC(models.Model):
             models.Index(fields=["value"], name="ioc_value_idx"),
             # The pending count and the review queue.
             models.Index(fields=["status", "first_seen"], name="ioc_status_age_idx"),
+            # TAXII: confirmed (and, for threat graphs, pending) IOCs in (date added, id) order, keyset-paged
+            # (threats.taxii.indicators, threats.taxii.threat_graphs).
+            models.Index(fields=["updated_at", "id"], name="ioc_taxii_listed_idx",
+                         condition=Q(status__in=["confirmed", "pending"])),
         ]
 
     def __str__(self) -> str:

@@ -15,3 +15,11 @@ def classify_pending_iocs(batch_size: int = DEFAULT_BATCH, limit: int | None = N
     """Turn pending IOCs into confirmed / false_positive verdicts (reviewed IOCs are never touched).
     Idempotent: a second run finds nothing pending. Returns the counts."""
     return asdict(classify_pending(batch_size=batch_size, limit=limit, reclassify=reclassify))
+
+
+@shared_task(name="iocs.refresh_page_aggregates", ignore_result=True)
+def refresh_page_aggregates() -> int:
+    """Keep the ``/iocs`` page's counts and chart warm (see ``iocs.pages.query.refresh_aggregates``)."""
+    from iocs.pages.query import refresh_aggregates
+
+    return refresh_aggregates()

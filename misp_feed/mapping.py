@@ -88,6 +88,14 @@ def analysis(pending_iocs: int) -> int:
     return 1 if pending_iocs else 2
 
 
+def warm_up() -> None:
+    """Import PyMISP's validation code now (gunicorn's ``post_worker_init``, see gunicorn.conf.py),
+    so that the first MISP poll a web worker serves does not pay for it: ~0.5 s with the production
+    requirements, several seconds where jsonschema's optional format checkers are installed
+    (rfc3987-syntax builds a grammar at import; the test tools bring it)."""
+    from pymisp.tools import AttributeValidationTool  # noqa: F401
+
+
 @lru_cache(maxsize=65536)
 def misp_value(misp_type: str, value: str) -> str | None:
     """``value`` as MISP stores it (its own normalisation), or None when MISP would drop it.

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-# Fixtures shared by the feed tests (feeds_env, clock).
-pytest_plugins = ["tests.feeds_helpers"]
+# Fixtures shared by the feed tests (feeds_env, clock) and the TAXII tests (callers).
+pytest_plugins = ["tests.feeds_helpers", "tests.taxii_helpers"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

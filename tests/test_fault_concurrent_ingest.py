@@ -20,7 +20,8 @@ from tests.ingest_support import LocalServer, html_page, rss
 from tests.live_support import celery_worker, database_url, redis_server, server_env, stop, wait_for
 from threats.models import Article, Sighting, Source, Threat
 
-pytestmark = [pytest.mark.slow, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.exclusive, pytest.mark.slow, pytest.mark.celery_worker,
+              pytest.mark.django_db(transaction=True)]
 ARTICLES = 4
 SHARED = ("45.83.50.1", "hxxp://shared-c2[.]concurrent-ingest[.]net/api")
 

@@ -22,7 +22,7 @@ from tests.access import make_user
 from tests.live_support import database_url, get, gunicorn, server_env
 from tests.scenario import make_ioc, make_threat, sight
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.exclusive, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def terminate_backends(application_name: str) -> int:

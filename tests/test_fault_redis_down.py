@@ -15,7 +15,7 @@ from apikeys.tlp import TLP
 from tests.live_support import database_url, get, gunicorn, redis_server, server_env
 from tests.scenario import make_ioc, make_threat, sight
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.exclusive, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PUBLIC_URLS = [
     "/api/iocs/public/feed.txt",

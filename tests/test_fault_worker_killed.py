@@ -23,7 +23,8 @@ from tests.live_support import celery_worker, children, database_url, redis_serv
 from threats.ingest import feeds
 from threats.models import Article, Sighting, Source, Threat
 
-pytestmark = [pytest.mark.slow, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.exclusive, pytest.mark.slow, pytest.mark.celery_worker,
+              pytest.mark.django_db(transaction=True)]
 PARAGRAPHS = [
     "Researchers observed a spear-phishing wave by an unnamed group against logistics firms in the spring.",
     "Indicators of compromise:",

@@ -13,13 +13,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
 from iocs.models import IOC, Status
 from tests.ingest_support import LocalServer, html_page, rss
+from tests.live_support import database_url as shared_database_url
 from threats.models import Article, Source, Threat
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,18 +44,6 @@ def _redis_url() -> str:
     except redis.RedisError as exc:
         pytest.skip(f"Redis at {url} is unreachable: {exc}")
     return url
-
-
-def _database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor != "postgresql":
-        pytest.skip("needs DATABASE_URL=postgres://… (the worker process must share the test database)")
-    user = quote(settings.get("USER") or "", safe="")
-    password = quote(settings.get("PASSWORD") or "", safe="")
-    auth = f"{user}:{password}@" if password else f"{user}@" if user else ""
-    host = settings.get("HOST") or "127.0.0.1"
-    port = settings.get("PORT") or 5432
-    return f"postgres://{auth}{host}:{port}/{settings['NAME']}"
 
 
 def _start_worker(database_url: str, redis_url: str, log: Path) -> subprocess.Popen:
@@ -87,7 +74,7 @@ def _wait_for(condition, timeout: float, worker: subprocess.Popen, log: Path) ->
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_ingests_a_local_feed_to_classified_iocs_on_a_threat(tmp_path):
-    redis_url, database_url = _redis_url(), _database_url()
+    redis_url, database_url = _redis_url(), shared_database_url()
     from threatcluster.celery import app
     from threats import tasks
 

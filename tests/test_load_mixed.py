@@ -23,7 +23,7 @@ from apikeys.tiers import Tier
 from tests.access import make_user
 from tests.live_support import ROOT, database_url, gunicorn, redis_server, server_env
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.exclusive, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 CONNECTIONS = 32
 SECONDS = float(os.environ.get("TC_LOAD_SECONDS", "60"))
 

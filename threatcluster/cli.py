@@ -181,8 +181,10 @@ def _describe(result: dict) -> str:
     lines = [f"{ioc.get('type', '')} {ioc.get('value', query)}: {verdict}".strip()]
     if ioc.get("reason"):
         lines.append(f"  reason: {ioc['reason']}")
-    for threat in result.get("threats", []):
-        lines.append(f"  {threat.get('id')}  score {threat.get('threat_score')}  {threat.get('title')}")
+    for cluster in result.get("clusters", []):
+        lines.append(f"  {cluster.get('id')}  score {cluster.get('threat_score')}  {cluster.get('title')}")
+    if result.get("more_clusters"):
+        lines.append("  (more clusters: use --limit up to 100)")
     return "\n".join(lines)
 
 

@@ -6,6 +6,8 @@
 | ``api/threats/`` | one incident in every format (``threats.api.urls``) |
 | ``api/public/v1/`` | the API-key twins of the above (``*.urls_v1``) |
 | ``misp/``, ``api/misp/`` | the public MISP mirror and the token MISP feed |
+| ``taxii2/`` | the read-only TAXII 2.1 server (``threats.taxii.urls``) |
+| ``iocs``, ``threats/``, ``account/``, ``login`` | the server-rendered pages (``*.pages``) |
 """
 
 from django.contrib import admin
@@ -20,6 +22,10 @@ admin.site.site_title = "ThreatCluster"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("livez", views.livez, name="livez"),
+    path("", include("iocs.pages.urls")),
+    path("", include("threats.pages.urls")),
+    path("", include("apikeys.pages_urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -31,6 +37,7 @@ urlpatterns = [
     path("misp/", include("misp_feed.urls_public")),
     path("api/misp/", include("misp_feed.urls_token")),
     path("api/account/", include("apikeys.urls")),
+    path("taxii2/", include("threats.taxii.urls")),
 ]
 
 handler400 = "threatcluster.views.bad_request"

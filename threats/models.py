@@ -138,6 +138,8 @@ class Threat(models.Model):
         indexes = [
             models.Index(fields=["tlp", "-last_seen"], name="threat_tlp_recent_idx"),
             models.Index(fields=["-threat_score", "-last_seen"], name="threat_score_idx"),
+            # TAXII: the threats collection in (date added, id) order, keyset-paged (threats.taxii.graph).
+            models.Index(fields=["updated_at", "id"], name="threat_added_idx"),
         ]
 
     def __str__(self) -> str:
@@ -190,3 +192,18 @@ class Sighting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ioc} in {self.article_id}"
+
+
+class IndicatorId(models.Model):
+    """The STIX id of each IOC's Indicator, for TAXII ``match[id]`` and ``objects/{id}/``.
+
+    The id is a UUIDv5 of the IOC's type and value (``threats.stix``): SQL cannot compute it (no SHA-1
+    without extensions), so this index is filled from Python by ``threats.taxii.ids`` for the rows
+    that lack one; it is derived data, rebuilt if ``ORG_UUID`` changes.
+    """
+
+    ioc = models.OneToOneField(IOC, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    stix_uuid = models.UUIDField(unique=True)
+
+    def __str__(self) -> str:
+        return f"indicator--{self.stix_uuid}"

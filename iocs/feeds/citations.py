@@ -29,15 +29,20 @@ MAX_CITATIONS = 5
 def citation_stream(ioc_ids: QuerySet, clearance: int) -> Iterator[tuple]:
     """``(ioc_id, title, url, "YYYY-MM-DD", threat public id)`` for the IOCs in ``ioc_ids`` (a
     queryset of ids, run as a subquery), newest first within an IOC, IOCs in ascending id order."""
-    published = Coalesce(F("article__published_at"), F("article__fetched_at"))
-    qs = (Sighting.objects.filter(ioc_id__in=ioc_ids, threat__tlp__lte=clearance)
-          .annotate(when=IsoDate(published),
-                    rank=Window(RowNumber(), partition_by=[F("ioc_id")],
-                                order_by=[published.desc(), F("article_id").desc()]))
-          .filter(rank__lte=MAX_CITATIONS)
-          .order_by("ioc_id", "rank")
-          .values_list("ioc_id", "article__title", "article__url", "when", "threat__public_id"))
+    qs = citation_values(ioc_ids, clearance)
     return qs.iterator(chunk_size=5000 if connection.vendor == "postgresql" else 2000)
+
+
+def citation_values(ioc_ids: QuerySet, clearance: int) -> QuerySet:
+    """The query behind :func:`citation_stream` (``bench/run.py`` times it under ``COPY``)."""
+    published = Coalesce(F("article__published_at"), F("article__fetched_at"))
+    return (Sighting.objects.filter(ioc_id__in=ioc_ids, threat__tlp__lte=clearance)
+            .annotate(when=IsoDate(published),
+                      rank=Window(RowNumber(), partition_by=[F("ioc_id")],
+                                  order_by=[published.desc(), F("article_id").desc()]))
+            .filter(rank__lte=MAX_CITATIONS)
+            .order_by("ioc_id", "rank")
+            .values_list("ioc_id", "article__title", "article__url", "when", "threat__public_id"))
 
 
 def with_citations(rows: Iterable[dict], clearance: int, ids: QuerySet) -> Iterator[dict]:

@@ -120,14 +120,19 @@ class Dataset:
         qs = self.published()
         return qs.filter(updated_at__gt=self.since_read) if self.is_delta else qs
 
-    def addition_rows(self, fields: tuple[str, ...] = ROW_FIELDS, *, text_times: bool = False) -> Iterator[dict]:
-        """Rows in id order; with ``text_times``, timestamps come as ``<field>_iso`` text from the database."""
+    def addition_values(self, fields: tuple[str, ...] = ROW_FIELDS, *, text_times: bool = False) -> QuerySet:
+        """The rows' query, in id order; with ``text_times``, timestamps come as ``<field>_iso`` text
+        from the database (``bench/run.py`` hands this exact SQL to ``COPY`` as its baseline)."""
         wanted = tuple(dict.fromkeys(("id", *fields)))
         texts = {}
         if text_times:
             texts = {f"{name}_iso": IsoTimestamp(name) for name in wanted if name in TIMESTAMPS}
             wanted = tuple(name for name in wanted if name not in TIMESTAMPS)
-        rows = self.additions().order_by("pk").values(*wanted, **texts)
+        return self.additions().order_by("pk").values(*wanted, **texts)
+
+    def addition_rows(self, fields: tuple[str, ...] = ROW_FIELDS, *, text_times: bool = False) -> Iterator[dict]:
+        """Rows of :meth:`addition_values`, streamed from a server-side cursor."""
+        rows = self.addition_values(fields, text_times=text_times)
         if not self.is_delta:
             yield from rows.iterator(chunk_size=chunk_size())
             return

@@ -25,6 +25,8 @@ from .render import error_json, result_json
 
 
 class LookupView(PendingCountHeaderMixin, TCAPIView):
+    """Reverse lookup: is this value a known IOC (verdict, TLP, first/last seen), and which clusters cite it?"""
+
     rate_group = "default"
     parser_classes = [JSONParser]
 

@@ -21,6 +21,7 @@ dicts serialised once (10,000 indicators in a fraction of a second, FORMATS.md 2
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -90,11 +91,36 @@ class _Builder:
         created = max(self.created[source], self.created[target])
         self.objects.append({
             "type": "relationship", "spec_version": "2.1",
-            "id": stix_id("relationship", source, relationship_type, target),
+            "id": relationship_id(source, relationship_type, target),
             "created_by_ref": self.identity_id, "created": created, "modified": created,
             "relationship_type": relationship_type, "source_ref": source, "target_ref": target,
             "object_marking_refs": [self.marking],
         })
+
+
+def actor_id(name: str) -> str:
+    """Ids of shared things, keyed as every bundle keys them (TAXII computes them without a bundle)."""
+    return stix_id("threat-actor", name.casefold())
+
+
+def malware_id(name: str, kind: str) -> str:
+    return stix_id("tool" if kind == "tool" else "malware", name.casefold())
+
+
+def attack_pattern_id(technique_id: str) -> str:
+    return stix_id("attack-pattern", technique_id)
+
+
+def vulnerability_id(cve_id: str) -> str:
+    return stix_id("vulnerability", cve_id)
+
+
+def report_id(threat_uuid) -> str:
+    return stix_id("report", threat_uuid)
+
+
+def relationship_id(source: str, relationship_type: str, target: str) -> str:
+    return stix_id("relationship", source, relationship_type, target)
 
 
 def _entities(b: _Builder) -> tuple[list[str], list[str], list[str], list[str], list[str]]:
@@ -122,21 +148,27 @@ def _entities(b: _Builder) -> tuple[list[str], list[str], list[str], list[str], 
     return actors, malware, tools, patterns, vulns
 
 
-def _relationships(b: _Builder, indicators: list[str], actors, malware, tools, patterns, vulns) -> None:
+def relationship_triples(indicators: list[str], actors: list[str], malware: list[str], tools: list[str],
+                         patterns: list[str], vulns: list[str]) -> Iterator[tuple[str, str, str]]:
+    """(source, type, target) of every relationship of a graph with these object ids, in bundle order.
+
+    The one statement of the rules (module docstring); TAXII uses it to know which threats share a
+    relationship without building their bundles.
+    """
     for target in (malware + tools) or actors:
         for ind in indicators:
-            b.relate(ind, "indicates", target)
+            yield ind, "indicates", target
     for actor in actors:
         for target in malware + tools + patterns:
-            b.relate(actor, "uses", target)
+            yield actor, "uses", target
         for vuln in vulns:
-            b.relate(actor, "targets", vuln)
+            yield actor, "targets", vuln
     if not actors:
         for mal in malware:
             for pattern in patterns:
-                b.relate(mal, "uses", pattern)
+                yield mal, "uses", pattern
             for vuln in vulns:
-                b.relate(mal, "exploits", vuln)
+                yield mal, "exploits", vuln
 
 
 def _report(b: _Builder, base_url: str) -> dict:
@@ -152,7 +184,7 @@ def _report(b: _Builder, base_url: str) -> dict:
             ref["description"] = article.title
         refs.append(ref)
     report = {
-        "type": "report", "spec_version": "2.1", "id": stix_id("report", threat.uuid),
+        "type": "report", "spec_version": "2.1", "id": report_id(threat.uuid),
         "created_by_ref": b.identity_id, "created": created, "modified": modified,
         "name": threat.title, "report_types": ["threat-report"], "published": created,
         "object_refs": [o["id"] for o in b.objects] or [b.identity_id],
@@ -172,7 +204,8 @@ def threat_bundle(graph: ThreatGraph, *, tlp: int | None = None, base_url: str =
     indicators = []
     for row in graph.iocs:
         indicators.append(b.add(indicator(row, marking_id=b.marking, created_by_ref=b.identity_id))["id"])
-    _relationships(b, indicators, actors, malware, tools, patterns, vulns)
+    for source, relationship_type, target in relationship_triples(indicators, actors, malware, tools, patterns, vulns):
+        b.relate(source, relationship_type, target)
     report = _report(b, base_url.rstrip("/"))
     objects = [*b.head, report, *b.objects]
     return bundle(objects, bundle_id=_bundle_id(objects))

@@ -1,0 +1,1 @@
+"""``/threats/`` and ``/threats/<id>``: the incident clusters as server-rendered pages."""
