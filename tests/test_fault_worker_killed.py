@@ -74,7 +74,8 @@ def test_a_worker_killed_mid_ingestion_loses_and_duplicates_nothing(tmp_path, vi
     (article_id,) = feeds.poll_source(source.pk, force=True).article_ids
     log = tmp_path / "workers.log"
     with redis_server() as (redis_url, _):
-        env = server_env(DATABASE_URL=database_url(), REDIS_URL=redis_url, CELERY_VISIBILITY_TIMEOUT="5")
+        env = server_env(DATABASE_URL=database_url(), REDIS_URL=redis_url, CELERY_VISIBILITY_TIMEOUT="5",
+                         CELERY_RESTORE_INTERVAL="1", CELERY_RESTORE_THROTTLE="1")
         first = celery_worker(env, log, "first")
         second = None
         try:

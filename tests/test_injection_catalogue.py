@@ -12,7 +12,7 @@ of ``OUTPUTS`` is fetched, and per format:
 - html: no payload markup appears unescaped;
 - headers: no header injected, ``Content-Disposition`` is a plain file name.
 
-New outputs (HTML pages, TAXII) are one more line in ``OUTPUTS``.
+A new output is one more line in ``OUTPUTS``.
 """
 
 from __future__ import annotations
@@ -98,8 +98,15 @@ OUTPUTS = [
     ("/misp/manifest.json", "json"),
     ("/misp/{uuid}.json", "json"),
     ("/misp/hashes.csv", "hashes"),
+    ("/taxii2/api/collections/indicators/objects/", "json"),
+    ("/taxii2/api/collections/threats/objects/", "json"),
     ("/", "html"),
+    ("/iocs", "html"),
+    ("/iocs/lookup?value=http://xss.injection-test.net/<script>alert(1)</script>", "html"),
+    ("/threats/", "html"),
+    ("/threats/{threat}", "html"),
 ]
+TAXII_ACCEPT = "application/taxii+json;version=2.1"
 
 
 @pytest.fixture
@@ -177,7 +184,8 @@ def test_payloads_are_rejected_at_normalisation_or_reach_every_output_harmless(c
     for url, fmt in OUTPUTS:
         urls = [url.format(threat=t.public_id, uuid=t.uuid) for t in threats] if "{" in url else [url]
         for one in urls:
-            response = client.get(one, headers=headers)
+            extra = {"Accept": TAXII_ACCEPT} if one.startswith("/taxii2/") else {}
+            response = client.get(one, headers={**headers, **extra})
             assert response.status_code == 200, (one, response.status_code, response.content[:300])
             check_headers(response, one)
             text = body_of(response)
@@ -189,6 +197,8 @@ def test_payloads_are_rejected_at_normalisation_or_reach_every_output_harmless(c
                 json.loads(text)
             elif fmt == "html":
                 check_html(text, one)
+                if one == "/threats/":  # the titles are on the page, escaped (so the check above means something)
+                    assert "&lt;script&gt;alert(" in text, one
 
 
 def test_json_outputs_keep_the_payload_as_data(client, seeded):

@@ -139,7 +139,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # A task whose whole worker died (SIGKILL, lost host) is handed to another worker once this many
 # seconds have passed since it was taken; it must exceed the longest task (CELERY_TASK_TIME_LIMIT),
 # or a slow task would run twice (harmless: tasks are idempotent, but wasted). Kombu's default.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# Workers look for such abandoned tasks every interval x throttle seconds (kombu's defaults: 10 x 10).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_RESTORE_THROTTLE", default=10),
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 500
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB
