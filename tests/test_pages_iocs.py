@@ -175,3 +175,11 @@ def test_the_beat_task_refreshes_every_level_so_page_views_run_no_aggregate_quer
     assert sum(map(sum, query.daily_confirmed(TLP.CLEAR).counts.values())) == 2
     with django_assert_max_num_queries(3):
         client.get("/iocs")
+
+
+def test_the_landing_page_shows_misps_add_feed_settings_for_this_site(client, settings):
+    settings.SITE_URL = "https://cti.example.org"
+    html = client.get("/iocs").content.decode()
+    section = html.split('<section class="misp-feeds">', 1)[1].split("</section>", 1)[0]
+    assert "Public MISP feed" in section and "https://cti.example.org/misp" in section
+    assert "https://cti.example.org/api/misp" in section  # the token feed, with a token placeholder

@@ -1,8 +1,8 @@
 """``/iocs`` (the analysts' landing page) and ``/iocs/lookup`` (one value's verdict and clusters).
 
 Thin views: parse the query string (a bad value is a 400 page naming it), ask the query functions
-for rows at the caller's clearance, render. The MISP "Add feed" table comes from
-``misp_feed.setup``, the one place that knows MISP's form.
+for rows at the caller's clearance, render. The MISP "Add feed" table is the template tag
+``{% misp_add_feed_forms %}`` of ``misp_feed`` (the one place that knows MISP's form; no import).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from rest_framework.exceptions import ValidationError
 from apikeys.clearance import clearance_for, tier_of
 from apikeys.throttling import TieredRateThrottle
 from apikeys.tlp import TLP
+from iocs.feeds.pipeline import site_base
 from iocs.lookup import params as lookup_params
 from iocs.lookup.query import lookup
 from iocs.models import Confidence
 from iocs.normalize import IOCType
 from iocs.stats import pending_count
-from misp_feed.setup import add_feed_forms, site_base
 
 from . import chart, endpoints, keyset, query
 
@@ -71,7 +71,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     who = caller(request)
     clearance = who["clearance"]
     rows, next_cursor = query.newest_confirmed(clearance, filters, cursor)
-    base = site_base(request)
+    base = site_base(request).rstrip("/")
     context = {
         **who,
         "base": base,
@@ -91,7 +91,6 @@ def landing(request: HttpRequest) -> HttpResponse:
         "next_cursor": next_cursor,
         "endpoints": [(e, e.example(base)) for e in endpoints.endpoints()],
         "scopes": endpoints.SCOPES,
-        "misp_feed_forms": add_feed_forms(request),
     }
     return render(request, "iocs/pages/landing.html", context)
 
