@@ -7,15 +7,23 @@ TLP marking definitions, rank 0) are dated by their own constant ``created``.
 
 One keyset query per page on the partial index ``ioc_taxii_added_idx`` (``status = 'confirmed'``,
 ``(updated_at, id)``): page 1,000 of a million rows costs what page 1 does. Never OFFSET.
+
+Retractions reach pollers: an indicator the collection carried and no longer does (its IOC judged a
+false positive, sent back to review, moved to a stricter TLP, changed or deleted) comes back once
+as a new version with ``revoked: true``, dated (date added and ``modified``) by the change. It is
+read from the feeds' removal log (``iocs.feeds``, written by database triggers when the change
+happens, so none is missed between two polls), the latest entry per IOC, for IOCs not published in
+this collection any more. Aged-out IOCs are not revoked here: collections have no time window.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
 
 from apikeys.tlp import TLP
+from iocs.feeds.models import Removal
 from iocs.models import IOC
 
 from .. import stix
@@ -30,7 +38,8 @@ FIELDS = ("type", "value", "status", "confidence", "reason", "updated_at", "id",
 # Formatted by the database (threats.stix.db): half the cost of a page went to parsing and formatting
 # datetimes. ``updated_at`` stays a datetime: it is the date added, to the microsecond.
 STIX_TIMES = {"first_seen_stix": stix.StixTime("first_seen"), "created_at_stix": stix.StixTime("created_at")}
-HEAD, ROWS = 0, 1
+HEAD, ROWS, REVOKED = 0, 1, 2
+REMOVAL_FIELDS = ("id", "ioc_id", "type", "value", "tlp", "confidence", "first_seen", "created_at", "at")
 MILLISECOND = timedelta(milliseconds=1)
 
 
@@ -95,6 +104,40 @@ def indicator_stream(qs, query: ObjectQuery, rank: int = ROWS) -> tuple[list[Ent
     return entries, horizon
 
 
+def _tlp_filter(collection: Collection, clearance: int) -> Q:
+    return Q(tlp=collection.tlp) if collection.tlp is not None else Q(tlp__lte=clearance)
+
+
+def revoked_stream(collection: Collection, clearance: int, query: ObjectQuery) -> tuple[list[Entry], Position | None]:
+    """Revoked versions of the indicators this collection no longer carries (see the module docstring),
+    in (change time, log id) order past the cursor, at most ``limit``, and their horizon."""
+    if not query.wants_type("indicator") or (query.spec_versions and "2.1" not in query.spec_versions):
+        return [], None
+    visible = _tlp_filter(collection, clearance)
+    still_here = IOC.objects.published().filter(visible, pk=OuterRef("ioc_id"))
+    # Who may learn of a removal: callers who could see the IOC before it (the logged TLP).
+    matching = Removal.objects.filter(visible).exclude(Exists(still_here))
+    latest = matching.values("ioc_id").annotate(last=Max("id")).values("last")
+    qs = keyset(Removal.objects.filter(id__in=Subquery(latest)), query, REVOKED, column="at")
+    if query.ids:
+        qs = qs.filter(ioc_id__in=ids.ioc_ids_for(query.ids))
+    rows = list(qs.order_by("at", "id").values(*REMOVAL_FIELDS)[: query.limit + 1])
+    horizon = None
+    if len(rows) > query.limit:
+        rows = rows[: query.limit]
+        horizon = Position(rows[-1]["at"], REVOKED, rows[-1]["id"])
+    identity_id = stix.publisher_identity_id()
+    entries = []
+    for row in rows:
+        obj = stix.indicator({**row, "status": "confirmed", "updated_at": row["at"]},
+                             marking_id=stix.marking_id(row["tlp"]), created_by_ref=identity_id)
+        obj["revoked"] = True
+        obj["description"] = "Withdrawn by the publisher: no longer an indicator in this collection."
+        if query.accepts(obj):
+            entries.append(Entry(Position(row["at"], REVOKED, row["id"]), obj))
+    return entries, horizon
+
+
 def merge(entries: list[Entry], limit: int, *horizons: Position | None) -> Page:
     """A page of entries from several streams: none past the earliest horizon, at most ``limit``."""
     stops = [h for h in horizons if h is not None]
@@ -113,7 +156,7 @@ def indicator_page(collection: Collection, clearance: int, query: ObjectQuery) -
     levels = collection.levels(clearance)
     if not levels:
         return Page([], None)
-    qs = IOC.objects.published()
-    qs = qs.filter(tlp=collection.tlp) if collection.tlp is not None else qs.filter(tlp__lte=clearance)
+    qs = IOC.objects.published().filter(_tlp_filter(collection, clearance))
     indicators, horizon = indicator_stream(qs, query)
-    return merge(heads(levels, query) + indicators, query.limit, horizon)
+    revoked, revoked_horizon = revoked_stream(collection, clearance, query)
+    return merge(heads(levels, query) + indicators + revoked, query.limit, horizon, revoked_horizon)
