@@ -104,3 +104,17 @@ def test_revoked_indicators_pass_the_stix_validator(client, callers):
     assert any(o.get("revoked") for o in objects)
     assert_valid("validate_stix.py", data={"type": "bundle", "id": "bundle--0d9f3c1e-4f43-4c36-8f54-3a5a8f4e7b21",
                                             "objects": objects})
+
+
+def test_a_corrected_value_revokes_the_old_indicator_and_a_recreated_one_is_not_revoked(client, callers):
+    typo = make_ioc("typo-c2.example.com")
+    IOC.objects.filter(pk=typo.pk).update(value="real-typo-c2.example.com")  # staff corrected the value
+    got = indicators(callers["researcher"], client)
+    assert got["typo-c2.example.com"][0]["revoked"] is True
+    assert "revoked" not in got["real-typo-c2.example.com"][0]
+
+    gone = make_ioc("recreated.example.com")
+    IOC.objects.filter(pk=gone.pk).delete()  # logged as a removal of that row
+    make_ioc("recreated.example.com")  # the same value again, a new row
+    again = indicators(callers["researcher"], client)["recreated.example.com"]
+    assert [o.get("revoked") for o in again] == [None]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 
 from apikeys.tlp import TLP
 from iocs.feeds.models import Removal
@@ -108,17 +108,25 @@ def _tlp_filter(collection: Collection, clearance: int) -> Q:
     return Q(tlp=collection.tlp) if collection.tlp is not None else Q(tlp__lte=clearance)
 
 
-def revoked_stream(collection: Collection, clearance: int, query: ObjectQuery) -> tuple[list[Entry], Position | None]:
+def revoked_stream(collection: Collection, clearance: int, query: ObjectQuery,
+                   until: Position | None = None) -> tuple[list[Entry], Position | None]:
     """Revoked versions of the indicators this collection no longer carries (see the module docstring),
-    in (change time, log id) order past the cursor, at most ``limit``, and their horizon."""
+    in (change time, log id) order past the cursor, at most ``limit``, and their horizon. ``until``,
+    the indicator stream's horizon, bounds the scan: nothing past it can be on this page."""
     if not query.wants_type("indicator") or (query.spec_versions and "2.1" not in query.spec_versions):
         return [], None
     visible = _tlp_filter(collection, clearance)
-    still_here = IOC.objects.published().filter(visible, pk=OuterRef("ioc_id"))
-    # Who may learn of a removal: callers who could see the IOC before it (the logged TLP).
-    matching = Removal.objects.filter(visible).exclude(Exists(still_here))
-    latest = matching.values("ioc_id").annotate(last=Max("id")).values("last")
-    qs = keyset(Removal.objects.filter(id__in=Subquery(latest)), query, REVOKED, column="at")
+    # By (type, value), the indicator's identity: an IOC deleted and created again, or whose value was
+    # corrected, is matched by what the poller holds, not by the row id.
+    still_here = IOC.objects.published().filter(visible, type=OuterRef("type"), value=OuterRef("value"))
+    # Who may learn of a removal: callers who could see the IOC before it (the logged TLP). The latest
+    # such entry per IOC, as "no later one": PostgreSQL walks the ``at`` index from the cursor and
+    # stops after a page, each row probing (ioc_id, at) and the IOC's (type, value) key.
+    later = Removal.objects.filter(visible, ioc_id=OuterRef("ioc_id"), id__gt=OuterRef("id"))
+    latest = Removal.objects.filter(visible).exclude(Exists(still_here)).exclude(Exists(later))
+    qs = keyset(latest, query, REVOKED, column="at")
+    if until is not None:
+        qs = qs.filter(at__lte=until.added)
     if query.ids:
         qs = qs.filter(ioc_id__in=ids.ioc_ids_for(query.ids))
     rows = list(qs.order_by("at", "id").values(*REMOVAL_FIELDS)[: query.limit + 1])
@@ -158,5 +166,5 @@ def indicator_page(collection: Collection, clearance: int, query: ObjectQuery) -
         return Page([], None)
     qs = IOC.objects.published().filter(_tlp_filter(collection, clearance))
     indicators, horizon = indicator_stream(qs, query)
-    revoked, revoked_horizon = revoked_stream(collection, clearance, query)
+    revoked, revoked_horizon = revoked_stream(collection, clearance, query, until=horizon)
     return merge(heads(levels, query) + indicators + revoked, query.limit, horizon, revoked_horizon)
