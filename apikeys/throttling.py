@@ -5,10 +5,11 @@ the client IP. Rates come from ``settings.RATE_LIMITS[group][tier]``; views pick
 (``rate_group``): heavy endpoints (exports, full feeds) have lower limits.
 
 Counting follows django-ratelimit's ``get_usage`` (fixed windows whose edges are offset per bucket,
-keys under ``RATELIMIT_CACHE_PREFIX``) in one cache round trip instead of two: it adds the key and
-then increments it on every request, where incrementing first (the key exists for all but the
-first request of a window) is enough. Every API request pays this, the lookup included
-(``bench/run.py``: the second Redis round trip was a tenth of a lookup's time under load).
+keys under ``RATELIMIT_CACHE_PREFIX``) in one cache round trip instead of two: on Redis a pipelined
+``SET NX EX`` + ``INCR`` (``threatcluster.cache``), elsewhere an ``incr`` that falls back to ``add``
+for a window's first request. Every API request pays this, the lookup included (``bench/run.py``:
+the second Redis round trip, then django-redis's per-call Lua ``incr``, were each a tenth of a
+lookup's time under load).
 
 When the cache is down, requests pass un-metered and nothing breaks (fail open): django-ratelimit
 returns no usage (``RATELIMIT_FAIL_OPEN``) or the backend raises, and either way the throttle lets
@@ -122,10 +123,14 @@ def count_hit(group: str, bucket: str, rate: str) -> dict | None:
     prefix = getattr(settings, "RATELIMIT_CACHE_PREFIX", "rl:")
     key = f"{prefix}{group}:{limit}/{period}s:{bucket}:{end}"
     cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
-    try:
-        count = cache.incr(key)  # one round trip for every request but a window's first
-    except ValueError:  # no such key yet: this request opens the window
-        count = 1 if cache.add(key, 1, period + EXPIRATION_FUDGE) else cache.incr(key)
+    counter = getattr(getattr(cache, "client", None), "count_in_window", None)  # Redis: one round trip
+    if counter is not None:
+        count = counter(key, period + EXPIRATION_FUDGE)
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # no such key yet: this request opens the window
+            count = 1 if cache.add(key, 1, period + EXPIRATION_FUDGE) else cache.incr(key)
     if count is None or count is False:
         return None
     return {"count": count, "limit": limit, "should_limit": count > limit, "time_left": end - now}

@@ -31,7 +31,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 
 from iocs.lookup.explain import lookup_plans, scans  # noqa: E402
-from iocs.lookup.query import LookupKey, cluster_query, iocs_queryset, lookup  # noqa: E402
+from iocs.lookup.query import LookupKey, cluster_query, iocs_queryset, lookup, lookup_statement  # noqa: E402
 from iocs.models import IOC  # noqa: E402
 
 INDEX_SCANS = {"Index Scan", "Index Only Scan", "Bitmap Index Scan", "Bitmap Heap Scan"}
@@ -89,6 +89,8 @@ def main() -> int:
         print(f"## EXPLAIN ANALYZE, {size} value(s), clearance RED\n")
         print("```\n" + text_plan(iocs_queryset(keys[:size], 4)) + "\n```\n")
         print("```\n" + text_plan(cluster_query(ids[:size], 4, 20)) + "\n```\n")
+        print("One statement (PostgreSQL's path):\n")
+        print("```\n" + text_plan(lookup_statement(keys[:size], 4, 20)) + "\n```\n")
         for clearance in (0, 4):
             for name, root in lookup_plans(keys[:size], ids[:size], clearance, 20).items():
                 kinds = {kind for kind, _ in scans(root)}

@@ -27,6 +27,15 @@ def require_shared(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _no_pending_count_memo():
+    """Every test starts without the process's memo of the pending count (``iocs.stats.LOCAL_TTL``):
+    tests create pending IOCs without the classifier's invalidation and clear the shared cache."""
+    from iocs import stats
+
+    stats.forget_local_pending_count()
+
+
 @pytest.fixture
 def shared_dir() -> Path:
     return require_shared()

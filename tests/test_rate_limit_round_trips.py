@@ -19,7 +19,22 @@ def ip():
     return f"ip:test-{uuid.uuid4().hex}"
 
 
-def test_a_window_is_opened_once_then_each_hit_is_one_increment(cache, ip):
+def on_redis(cache) -> bool:
+    return hasattr(getattr(cache, "client", None), "count_in_window")
+
+
+@pytest.fixture
+def plain_cache(settings):
+    """A cache without the Redis client's counter: the portable incr/add path."""
+    settings.CACHES = {**settings.CACHES, "plain": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                                   "LOCATION": "rate-limit-round-trips"}}
+    settings.RATELIMIT_USE_CACHE = "plain"
+    return caches["plain"]
+
+
+def test_a_window_is_opened_once_then_each_hit_is_one_increment(plain_cache, ip):
+    cache = plain_cache
+    assert not on_redis(cache)
     calls = []
     real_incr, real_add = cache.incr, cache.add
     with mock.patch.object(cache, "incr", side_effect=lambda *a, **k: calls.append("incr") or real_incr(*a, **k)), \
@@ -33,6 +48,27 @@ def test_a_window_is_opened_once_then_each_hit_is_one_increment(cache, ip):
     assert [first["count"]] + [u["count"] for u in later] == [1, 2, 3, 4]
     assert [u["should_limit"] for u in later] == [False, False, True]
     assert 0 <= later[-1]["time_left"] <= 3600
+
+
+def test_on_redis_each_hit_is_one_round_trip_and_the_window_expires(cache, ip):
+    if not on_redis(cache):
+        pytest.skip("needs REDIS_URL (the pipelined counter is the Redis client's)")
+    from redis.client import Pipeline
+
+    executes = []
+    real_execute = Pipeline.execute
+    with mock.patch.object(Pipeline, "execute", autospec=True,
+                           side_effect=lambda pipe, *a, **k: executes.append(len(pipe.command_stack))
+                           or real_execute(pipe, *a, **k)), \
+            mock.patch.object(cache, "incr", side_effect=AssertionError("incr")), \
+            mock.patch.object(cache, "add", side_effect=AssertionError("add")):
+        counts = [throttling.count_hit("tc.default", ip, "3/h")["count"] for _ in range(4)]
+    assert counts == [1, 2, 3, 4]
+    assert executes == [2, 2, 2, 2]  # SET NX EX + INCR, one round trip per hit
+    end = throttling.window_end(ip, 3600, int(throttling.time.time()))
+    key = f"rl:tc.default:3/3600s:{ip}:{end}"
+    assert cache.get(key) == 4  # readable as django-ratelimit's counters are
+    assert 0 < cache.ttl(key) <= 3600 + throttling.EXPIRATION_FUDGE
 
 
 def test_buckets_and_groups_count_apart(cache, ip):

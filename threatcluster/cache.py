@@ -33,3 +33,18 @@ class PrefixScopedClient(DefaultClient):
                 client.delete(*batch)
         except RedisError as exc:
             raise ConnectionInterrupted(connection=client) from exc
+
+    def count_in_window(self, key: str, timeout: int) -> int:
+        """Count one hit on a rate-limit window's counter, created with ``timeout`` if absent: one
+        round trip (``SET NX EX`` + ``INCR`` pipelined), where ``incr``/``add`` take one or two and
+        django-redis's ``incr`` sends a Lua script each time. Errors raise (the caller fails open)."""
+        client = self.get_client(write=True)
+        made = self.make_key(key)
+        pipe = client.pipeline(transaction=False)
+        pipe.set(made, 0, ex=timeout, nx=True)
+        pipe.incr(made)
+        try:
+            _created, count = pipe.execute()
+        except RedisError as exc:
+            raise ConnectionInterrupted(connection=client) from exc
+        return int(count)

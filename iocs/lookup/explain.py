@@ -1,4 +1,4 @@
-"""EXPLAIN of the lookup's two queries, for the test and the bench that show they only use indexes."""
+"""EXPLAIN of the lookup's queries, for the test and the bench that show they only use indexes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from django.db import connection
 from django.db.models import QuerySet
 
-from .query import LookupKey, cluster_query, iocs_queryset
+from .query import LookupKey, cluster_query, iocs_queryset, lookup_statement
 
 
 def plan(qs: QuerySet | tuple[str, list], *, analyze: bool = False) -> dict:
@@ -28,12 +28,16 @@ def nodes(node: dict):
 
 
 def scans(node: dict) -> list[tuple[str, str]]:
-    """(node type, relation or index) of every scan in the plan."""
+    """(node type, relation or index) of every table or index scan in the plan (the ``unnest`` of
+    the keys, a function scan, and subquery scans read no table)."""
     return [(n["Node Type"], n.get("Index Name") or n.get("Relation Name", ""))
-            for n in nodes(node) if "Scan" in n["Node Type"] and n["Node Type"] != "Subquery Scan"]
+            for n in nodes(node) if "Scan" in n["Node Type"]
+            and n["Node Type"] not in ("Subquery Scan", "Function Scan")]
 
 
 def lookup_plans(keys: list[LookupKey], ioc_ids: list[int], clearance: int, limit: int, *,
                  analyze: bool = False) -> dict[str, dict]:
+    """The portable pair (``iocs``, ``clusters``) and PostgreSQL's one ``statement``."""
     return {"iocs": plan(iocs_queryset(keys, clearance), analyze=analyze)["Plan"],
-            "clusters": plan(cluster_query(ioc_ids, clearance, limit), analyze=analyze)["Plan"]}
+            "clusters": plan(cluster_query(ioc_ids, clearance, limit), analyze=analyze)["Plan"],
+            "statement": plan(lookup_statement(keys, clearance, limit), analyze=analyze)["Plan"]}

@@ -1,14 +1,23 @@
 """Reverse lookup: is this value a known IOC, and which clusters cite it?
 
 Part of the IOC app's API layer, so it may read ``threats.models`` (DESIGN.md). One query path for
-one value or a hundred, two SQL statements whatever the batch size:
+one value or a hundred; what it reads:
 
 1. the IOCs, by ``(type, normalised value)`` on the ``ioc_unique_type_value`` index, visible at the
    caller's clearance, false positives excluded (the global rule: a false positive is never
    published, so the lookup answers ``found: false`` for it as for a value never seen);
 2. their clusters, through ``Sighting`` (index on ``ioc_id``) to ``Threat`` (primary key), filtered
-   by the caller's TLP clearance, newest ``last_seen`` first, cut at ``limit`` per IOC in SQL with
-   a window function, so a value cited by thousands of clusters returns ``limit + 1`` rows.
+   by the caller's TLP clearance, newest ``last_seen`` first, cut at ``limit + 1`` per IOC in SQL,
+   so a value cited by thousands of clusters returns ``limit + 1`` rows.
+
+On PostgreSQL both parts are one hand-written statement (:func:`lookup_statement`: the keys as two
+arrays, the clusters a ``LATERAL`` top-N per IOC): the lookup is the API's hot path, and one round
+trip with no ORM compilation took 0.49 ms per value against 1.21 ms for the two statements at
+1,000,000 IOCs (``bench/lookup_explain.py``), and as a prepared statement with a generic plan
+(:mod:`.prepared`) it skips PostgreSQL's planning, most of what was left: 0.32 ms. SQLite (the
+embedded default) has neither arrays nor ``LATERAL`` and takes the portable two statements
+(:func:`iocs_queryset`, :func:`cluster_query`); ``tests/test_lookup_statements_agree.py`` holds the
+two to the same answers.
 """
 
 from __future__ import annotations
@@ -25,6 +34,8 @@ from django.utils.dateparse import parse_datetime
 
 from iocs.models import IOC, Status
 from threats.models import Sighting, Threat
+
+from . import prepared
 
 IOC_FIELDS = ("id", "type", "value", "status", "confidence", "reason", "tlp", "first_seen", "last_seen")
 CLUSTER_FIELDS = ("id", "public_id", "title", "threat_score", "tlp", "first_seen", "last_seen")
@@ -123,10 +134,66 @@ def clusters_of(ioc_ids: list[int], clearance: int, limit: int) -> dict[int, lis
     return out
 
 
+_IOC_COLUMNS = ", ".join(f"i.{name}" for name in IOC_FIELDS)
+_CLUSTER_COLUMNS = ", ".join(f"t.{name}" for name in CLUSTER_FIELDS)
+
+
+def lookup_statement(keys: Iterable[LookupKey], clearance: int, limit: int) -> tuple[str, dict]:
+    """PostgreSQL: the IOCs among ``keys`` and each one's ``limit + 1`` newest visible clusters, one
+    row per (IOC, cluster) and one with NULL cluster columns for an IOC no visible cluster cites.
+
+    ``t.id IN (sightings of this IOC)`` makes the clusters distinct (an IOC is sighted once per
+    article, several times in one cluster) before the cut, as the portable query's ``DENSE_RANK``
+    does. Only constant identifiers are interpolated; keys and numbers are bound parameters.
+    """
+    unique = sorted(set(keys), key=lambda k: (k.type, k.value))
+    ioc, sighting, threat = IOC._meta.db_table, Sighting._meta.db_table, Threat._meta.db_table
+    sql = (
+        f"SELECT {_IOC_COLUMNS}, {_CLUSTER_COLUMNS} FROM {ioc} i"  # noqa: S608
+        " JOIN unnest(%(types)s::text[], %(values)s::text[]) AS k(type, value)"
+        " ON i.type = k.type AND i.value = k.value"
+        " LEFT JOIN LATERAL ("
+        f"  SELECT {', '.join(CLUSTER_FIELDS)} FROM {threat}"
+        f"  WHERE id IN (SELECT s.threat_id FROM {sighting} s WHERE s.ioc_id = i.id) AND tlp <= %(clearance)s"
+        "   ORDER BY last_seen DESC, id DESC LIMIT %(cut)s) t ON true"
+        " WHERE i.tlp <= %(clearance)s AND i.status <> %(false_positive)s"
+    )
+    return sql, {"types": [k.type for k in unique], "values": [k.value for k in unique],
+                 "clearance": int(clearance), "cut": limit + 1, "false_positive": str(Status.FALSE_POSITIVE)}
+
+
+def _lookup_one_statement(keys: list[LookupKey], clearance: int, limit: int
+                          ) -> tuple[dict[LookupKey, dict], dict[int, list[dict]]]:
+    sql, params = lookup_statement(keys, clearance, limit)
+    iocs: dict[LookupKey, dict] = {}
+    clusters: dict[int, list[dict]] = defaultdict(list)
+    width = len(IOC_FIELDS)
+    for row in prepared.fetch_all(router.db_for_read(IOC), sql, params):
+        ioc = dict(zip(IOC_FIELDS, row[:width], strict=True))
+        iocs.setdefault(LookupKey(ioc["type"], ioc["value"]), ioc)
+        if row[width] is not None:
+            clusters[ioc["id"]].append(dict(zip(CLUSTER_FIELDS, row[width:], strict=True)))
+    for rows in clusters.values():
+        rows.sort(key=lambda r: (r["last_seen"], r["id"]), reverse=True)
+    return iocs, clusters
+
+
+def _lookup_two_statements(keys: list[LookupKey], clearance: int, limit: int
+                           ) -> tuple[dict[LookupKey, dict], dict[int, list[dict]]]:
+    iocs = find_iocs(keys, clearance)
+    return iocs, clusters_of(sorted(row["id"] for row in iocs.values()), clearance, limit)
+
+
+def one_statement() -> bool:
+    return connections[router.db_for_read(IOC)].vendor == "postgresql"
+
+
 def lookup(keys: list[LookupKey], clearance: int, limit: int) -> list[LookupResult]:
     """One result per key, in the order given (duplicates answered twice, queried once)."""
-    iocs = find_iocs(keys, clearance)
-    clusters = clusters_of(sorted(row["id"] for row in iocs.values()), clearance, limit)
+    if not keys:
+        return []
+    fetch = _lookup_one_statement if one_statement() else _lookup_two_statements
+    iocs, clusters = fetch(keys, clearance, limit)
     results = []
     for key in keys:
         ioc = iocs.get(key)
