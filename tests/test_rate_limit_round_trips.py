@@ -50,25 +50,34 @@ def test_a_window_is_opened_once_then_each_hit_is_one_increment(plain_cache, ip)
     assert 0 <= later[-1]["time_left"] <= 3600
 
 
-def test_on_redis_each_hit_is_one_round_trip_and_the_window_expires(cache, ip):
+def test_on_redis_each_hit_is_one_command_and_the_window_expires(cache, ip):
     if not on_redis(cache):
-        pytest.skip("needs REDIS_URL (the pipelined counter is the Redis client's)")
-    from redis.client import Pipeline
+        pytest.skip("needs REDIS_URL (the counter is the Redis client's)")
+    from redis import Redis
 
-    executes = []
-    real_execute = Pipeline.execute
-    with mock.patch.object(Pipeline, "execute", autospec=True,
-                           side_effect=lambda pipe, *a, **k: executes.append(len(pipe.command_stack))
-                           or real_execute(pipe, *a, **k)), \
+    commands = []
+    real = Redis.execute_command
+    with mock.patch.object(Redis, "execute_command", autospec=True,
+                           side_effect=lambda client, *a, **k: commands.append(a[0]) or real(client, *a, **k)), \
             mock.patch.object(cache, "incr", side_effect=AssertionError("incr")), \
             mock.patch.object(cache, "add", side_effect=AssertionError("add")):
         counts = [throttling.count_hit("tc.default", ip, "3/h")["count"] for _ in range(4)]
     assert counts == [1, 2, 3, 4]
-    assert executes == [2, 2, 2, 2]  # SET NX EX + INCR, one round trip per hit
+    # One command per hit (the script is loaded once per client, the first time it is missing).
+    assert [c for c in commands if c != "SCRIPT LOAD"] == ["EVALSHA"] * 4
     end = throttling.window_end(ip, 3600, int(throttling.time.time()))
     key = f"rl:tc.default:3/3600s:{ip}:{end}"
     assert cache.get(key) == 4  # readable as django-ratelimit's counters are
     assert 0 < cache.ttl(key) <= 3600 + throttling.EXPIRATION_FUDGE
+
+
+def test_on_redis_a_counter_lives_no_longer_than_its_window(cache, ip):
+    if not on_redis(cache):
+        pytest.skip("needs REDIS_URL (the counter is the Redis client's)")
+    counter = cache.client.count_in_window
+    assert [counter(f"{ip}:short", 1) for _ in range(3)] == [1, 2, 3]
+    throttling.time.sleep(2.1)
+    assert counter(f"{ip}:short", 1) == 1  # the window expired with its key
 
 
 def test_buckets_and_groups_count_apart(cache, ip):

@@ -34,17 +34,32 @@ class PrefixScopedClient(DefaultClient):
         except RedisError as exc:
             raise ConnectionInterrupted(connection=client) from exc
 
+    # INCR, and give the key its lifetime when this INCR created it: atomic, so a counter never
+    # outlives its window (a crash between INCR and EXPIRE would leave a bucket counting forever).
+    _COUNT_IN_WINDOW = "local n = redis.call('INCR', KEYS[1]) " \
+                       "if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n"
+
     def count_in_window(self, key: str, timeout: int) -> int:
-        """Count one hit on a rate-limit window's counter, created with ``timeout`` if absent: one
-        round trip (``SET NX EX`` + ``INCR`` pipelined), where ``incr``/``add`` take one or two and
-        django-redis's ``incr`` sends a Lua script each time. Errors raise (the caller fails open)."""
+        """Count one hit on a rate-limit window's counter, created with ``timeout`` if absent.
+
+        One round trip and one command (``EVALSHA`` of a registered script, so the script's text
+        is not resent): django-redis's ``incr`` sends a Lua script's text on every call and needs an
+        ``add`` to open a window, and a redis-py pipeline costs more Python than the request it
+        saves (0.22 ms against 0.1 ms per lookup at 1,000,000 IOCs). Errors raise (the caller fails
+        open).
+        """
         client = self.get_client(write=True)
-        made = self.make_key(key)
-        pipe = client.pipeline(transaction=False)
-        pipe.set(made, 0, ex=timeout, nx=True)
-        pipe.incr(made)
+        script = self._scripts.get(id(client))
+        if script is None:
+            script = self._scripts[id(client)] = client.register_script(self._COUNT_IN_WINDOW)
         try:
-            _created, count = pipe.execute()
+            return int(script(keys=[self.make_key(key)], args=[timeout], client=client))
         except RedisError as exc:
             raise ConnectionInterrupted(connection=client) from exc
-        return int(count)
+
+    @property
+    def _scripts(self) -> dict:
+        scripts = self.__dict__.get("_tc_scripts")
+        if scripts is None:
+            scripts = self.__dict__["_tc_scripts"] = {}
+        return scripts

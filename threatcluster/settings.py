@@ -97,7 +97,9 @@ DATABASES = {
 }
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.postgresql":
-    # Persistent connections, checked before reuse so a restarted PostgreSQL costs no 500.
+    # Persistent connections, checked before reuse so a restarted PostgreSQL costs no 500; the
+    # check looks at the socket instead of sending SELECT 1 (threatcluster/db/postgresql/base.py).
+    _db["ENGINE"] = "threatcluster.db.postgresql"
     _db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     _db["CONN_HEALTH_CHECKS"] = True
     # Feeds stream with server-side cursors; pgbouncer in transaction mode cannot keep them.
