@@ -9,6 +9,7 @@ that skips rows another transaction holds (a reviewer saving a verdict by hand w
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,7 +23,6 @@ from .rules import classifier_version, classify
 from .warninglists import get_warninglists
 
 DEFAULT_BATCH = 500
-_FIELDS = ["status", "confidence", "reason", "classifier_version", "classified_at", "updated_at"]
 
 
 @dataclass
@@ -86,15 +86,20 @@ def _classify_batch(ids: list[int], wl, result: ClassifyResult) -> int:
     version = classifier_version()
     with transaction.atomic():
         rows = list(IOC.objects.select_for_update(skip_locked=True).filter(pk__in=ids, reviewed_at__isnull=True)
-                    .only("pk", "type", "value", "evidence", "source_count", "status"))
-        for row in rows:
-            verdict = classify(row.type, row.value, row.evidence, row.source_count, warninglists=wl)
-            row.status, row.confidence, row.reason = verdict.status, verdict.confidence, verdict.reason
-            row.classifier_version, row.classified_at, row.updated_at = version, now, now
+                    .values_list("pk", "type", "value", "evidence", "source_count"))
+        by_verdict: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+        for pk, ioc_type, value, evidence, source_count in rows:
+            verdict = classify(ioc_type, value, evidence, source_count, warninglists=wl)
+            by_verdict[(verdict.status, verdict.confidence, verdict.reason)].append(pk)
             if verdict.published:
                 result.confirmed += 1
             else:
                 result.false_positive += 1
-        IOC.objects.bulk_update(rows, _FIELDS)
+        # One UPDATE per distinct verdict (a batch of 500 has a few dozen: the reasons are built from
+        # a small set of signals), where bulk_update built a CASE per row and field: Django spent
+        # 0.8 s of Python per 500 rows compiling it, four times the database's work.
+        for (status, confidence, reason), pks in by_verdict.items():
+            IOC.objects.filter(pk__in=pks).update(status=status, confidence=confidence, reason=reason,
+                                                  classifier_version=version, classified_at=now, updated_at=now)
     result.classified += len(rows)
     return len(rows)
