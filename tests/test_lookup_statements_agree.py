@@ -80,3 +80,19 @@ def test_the_lookup_answers_a_sample_with_cluster_rows_in_full(world):
             assert result.more_clusters == (len(clusters.get(expected["id"], [])) > 3)
     assert any(r.found and r.more_clusters for r in results)
     assert any(not r.found for r in results)
+
+
+def test_behind_pgbouncer_the_statement_is_not_prepared(world, monkeypatch):
+    """``DB_DISABLE_SERVER_SIDE_CURSORS`` (pgbouncer, transaction pooling): no session state, no
+    prepared statement; the same statement through Django's cursor gives the same answers."""
+    keys, _ = world
+    prepared_answer = lookup(keys, TLP.AMBER, 5)
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert lookup(keys, TLP.AMBER, 5) == prepared_answer
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] == 0
+    monkeypatch.undo()  # and the prepared path still works on this connection afterwards
+    assert lookup(keys, TLP.AMBER, 5) == prepared_answer
