@@ -63,8 +63,8 @@ def _cell(var: str) -> tuple[str, list]:
     character, then quoted (quotes doubled) when it holds ``,``, ``"``, CR or LF."""
     prefix = f"CASE WHEN ascii({var}) = ANY(%s::int[]) THEN '''' ELSE '' END"
     special = " OR ".join(f"strpos({var}, {char}) > 0" for char in ("','", """'"'""", r"E'\n'", r"E'\r'"))
-    sql = (f"""CASE WHEN {special} THEN concat('"', {prefix}, replace({var}, '"', '""'), '"') """
-           f"ELSE concat({prefix}, {var}) END")
+    sql = (f"""(CASE WHEN {special} THEN '"' || {prefix} || replace({var}, '"', '""') || '"' """
+           f"ELSE {prefix} || {var} END)")
     return sql, [[ord(c) for c in FORMULA_TRIGGERS]] * 2
 
 
@@ -77,15 +77,18 @@ def _citations_sql(clearance: int) -> tuple[str, list]:
         SELECT z.ioc_id, row_number() OVER cw AS rn, concat_ws(' | ', z.cite, {leads}) AS cell
         FROM (
           SELECT s.ioc_id, s.article_id, art.at,
-                 CASE WHEN art.title = '' THEN rtrim(concat(art.day, ' ', thr.tid, ' ', art.url), %s)
-                      ELSE concat(art.day, ' ', thr.tid, ' ', art.url, ' ', art.title) END AS cite
+                 CASE WHEN art.untitled THEN rtrim(art.head || thr.tid || art.tail, %s)
+                      ELSE art.head || thr.tid || art.tail END AS cite
           FROM {_table(Sighting)} s
-          JOIN (SELECT a.id, coalesce(a.published_at, a.fetched_at) AS at,
-                       coalesce(nullif(to_char(coalesce(a.published_at, a.fetched_at) AT TIME ZONE 'UTC',
-                                               'YYYY-MM-DD'), ''), '-') AS day,
-                       coalesce(nullif(a.url, ''), '-') AS url,
-                       regexp_replace(btrim(replace(a.title, '|', '/'), %s), %s, ' ', 'g') AS title
-                FROM {_table(Article)} a OFFSET 0) art ON art.id = s.article_id
+          JOIN (SELECT a.id, a.at, a.title = '' AS untitled, a.day || ' ' AS head,
+                       CASE WHEN a.title = '' THEN ' ' || a.url ELSE ' ' || a.url || ' ' || a.title END AS tail
+                FROM (SELECT id, coalesce(published_at, fetched_at) AS at,
+                             coalesce(nullif(to_char(coalesce(published_at, fetched_at) AT TIME ZONE 'UTC',
+                                                     'YYYY-MM-DD'), ''), '-') AS day,
+                             coalesce(nullif(url, ''), '-') AS url,
+                             regexp_replace(btrim(replace(title, '|', '/'), %s), %s, ' ', 'g') AS title
+                      FROM {_table(Article)} OFFSET 0) a
+                OFFSET 0) art ON art.id = s.article_id
           JOIN (SELECT t.id, coalesce(nullif(t.public_id, ''), '-') AS tid
                 FROM {_table(Threat)} t WHERE t.tlp <= %s OFFSET 0) thr ON thr.id = s.threat_id
           WHERE s.ioc_id >= b.lo AND s.ioc_id < b.lo + %s
@@ -107,8 +110,9 @@ def statement(dataset: Dataset) -> tuple[str, list]:
     reason, reason_params = _cell("x.reason")
     sources, sources_params = _cell("x.cell")
     end = (",add,," if dataset.is_delta else "") + "\r\n"  # a delta's addition: action, cause, removed_at
-    line = (f"concat(x.type, ',', {value}, ',', x.confidence, ',', {reason}, ',', (%s::text[])[x.tlp + 1], ',', "
-            f"x.first_seen_iso, ',', x.last_seen_iso, ',', {sources}, %s)")
+    line = (f"x.type || ',' || {value} || ',' || x.confidence || ',' || {reason} || ',' || "
+            f"coalesce((%s::text[])[x.tlp + 1], '') || ',' || x.first_seen_iso || ',' || x.last_seen_iso || ',' || "
+            f"{sources} || %s")
     ioc = _table(IOC)
     sql = f"""
       SELECT b.lo, chunk.body
