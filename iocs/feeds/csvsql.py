@@ -61,14 +61,15 @@ def _table(model) -> str:
 def _cell(var: str) -> tuple[str, list]:
     """The column ``var`` as ``csv.writer`` writes ``neutralise(var)``: ``'`` before a formula
     character, then quoted (quotes doubled) when it holds ``,``, ``"``, CR or LF."""
-    prefix = f"CASE WHEN ascii({var}) = ANY(%s::int[]) THEN '''' ELSE '' END"
+    formula = f"ascii({var}) = ANY(%s::int[])"
     special = " OR ".join(f"strpos({var}, {char}) > 0" for char in ("','", """'"'""", r"E'\n'", r"E'\r'"))
-    sql = (f"""(CASE WHEN {special} THEN '"' || {prefix} || replace({var}, '"', '""') || '"' """
-           f"ELSE {prefix} || {var} END)")
+    # The common cell needs neither and is returned as it is (not copied).
+    sql = (f"""(CASE WHEN {special} THEN '"' || (CASE WHEN {formula} THEN '''' ELSE '' END) """
+           f"""|| replace({var}, '"', '""') || '"' WHEN {formula} THEN '''' || {var} ELSE {var} END)""")
     return sql, [[ord(c) for c in FORMULA_TRIGGERS]] * 2
 
 
-def _citations_sql(clearance: int) -> tuple[str, list]:
+def _citations_sql(clearance: int, rows_sql: str, rows_params) -> tuple[str, list]:
     """``(ioc_id, cell)`` for the ids in ``[b.lo, b.lo + RANGE)``: ``sources_cell`` of the newest five."""
     leads = ", ".join(f"lead(z.cite, {k}) OVER cw" for k in range(1, MAX_CITATIONS))
     # Table names and constants only are formatted in; every value is a parameter.
@@ -92,10 +93,11 @@ def _citations_sql(clearance: int) -> tuple[str, list]:
           JOIN (SELECT t.id, coalesce(nullif(t.public_id, ''), '-') AS tid
                 FROM {_table(Threat)} t WHERE t.tlp <= %s OFFSET 0) thr ON thr.id = s.threat_id
           WHERE s.ioc_id >= b.lo AND s.ioc_id < b.lo + %s
+            AND s.ioc_id IN (SELECT r.id FROM ({rows_sql}) r WHERE r.id >= b.lo AND r.id < b.lo + %s)
           OFFSET 0) z
         WINDOW cw AS (PARTITION BY z.ioc_id ORDER BY z.at DESC, z.article_id DESC)) w
       WHERE w.rn = 1"""  # noqa: S608
-    return sql, [WHITESPACE, WHITESPACE, f"[{WHITESPACE}]+", int(clearance), RANGE]
+    return sql, [WHITESPACE, WHITESPACE, f"[{WHITESPACE}]+", int(clearance), RANGE, *rows_params, RANGE]
 
 
 def statement(dataset: Dataset) -> tuple[str, list]:
@@ -105,7 +107,7 @@ def statement(dataset: Dataset) -> tuple[str, list]:
     """
     rows_sql, rows_params = (dataset.addition_values(ROW_FIELDS, text_times=True).order_by()
                              .query.sql_with_params())
-    cites_sql, cites_params = _citations_sql(dataset.clearance)
+    cites_sql, cites_params = _citations_sql(dataset.clearance, rows_sql, rows_params)
     value, value_params = _cell("x.value")
     reason, reason_params = _cell("x.reason")
     sources, sources_params = _cell("x.cell")
