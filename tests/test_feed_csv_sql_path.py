@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from apikeys.tlp import TLP
 from iocs.feeds import csvsql
 from iocs.feeds.query import Dataset
+from iocs.models import IOC
 from tests.access import make_callers
-from tests.feeds_helpers import body, cite, make_ioc
+from tests.feeds_helpers import body, cite, csv_dataset, make_ioc
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("feeds_env")]
 
@@ -98,3 +99,18 @@ def test_defang_stays_in_python(client, callers):
         response = callers["researcher_token"].get(client, "/api/iocs/feed", data={"format": "csv", "defang": "true"})
         data = body(response)
     assert response.status_code == 200 and b"host1[.]example[.]com" in data
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as in production: a cancel ends only that statement
+def test_a_download_cut_short_cancels_the_statement(client, callers, monkeypatch):
+    monkeypatch.setattr(csvsql, "RANGE", 2)  # many blocks: the statement is still running when the client goes
+    response = callers["researcher_token"].get(client, "/api/iocs/feed", data={"format": "csv"})
+    blocks = iter(response.streaming_content)
+    assert next(blocks) == HEADER
+    assert next(blocks).count(b"\r\n") >= 1
+    response.close()  # what the WSGI server does when the client disconnects
+    assert not list(settings.FEED_ARTIFACT_DIR.glob("responses/*.gz"))  # half a body is never stored
+    chunks = csvsql.chunks(csv_dataset())
+    assert next(chunks)
+    chunks.close()  # psycopg cancels; the connection is free again at once
+    assert IOC.objects.count() == 30
