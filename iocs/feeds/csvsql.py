@@ -1,30 +1,32 @@
 """The CSV feed rendered by PostgreSQL: cells, quoting, formula neutralising, citations, CRLF.
 
-The Python renderer (:mod:`.renderers.csv` over :mod:`.query` and :mod:`.citations`) costs ~29 µs a
-row at a million IOCs, most of it Python per row; this module asks PostgreSQL for the same bytes,
-already joined into blocks of ~1 MB, so Python forwards a few hundred strings instead of rendering
-700,000 rows. The Python renderer stays the reference (tests compare both byte for byte) and the
-path for SQLite and ``defang`` (``available``).
+The Python renderer (:mod:`.renderers.csv` over :mod:`.query` and :mod:`.citations`) spends most of
+a million-IOC feed in Python, row by row. Here PostgreSQL writes the same bytes, already joined
+into one block per range of ids (~450 KB each at the benchmark's density), so Python forwards a few
+hundred strings instead of rendering 700,000 rows. The Python renderer stays the reference (tests
+compare both byte for byte) and the path for SQLite and ``defang`` (:func:`available`); a delta's
+additions come from here, its removals (few, and after them) from Python.
 
 One statement, one snapshot, streamed (psycopg ``Cursor.stream``: no server-side cursor, nothing
-materialised, the first block leaves while the rest is computed):
+materialised, each block leaves as soon as it is computed):
 
-- The IOC ids are cut into ranges of ``RANGE`` ids (their starts from a recursive CTE that skips
-  gaps); for each range a ``LATERAL`` subquery renders that range's rows of
-  :meth:`Dataset.additions` (the same queryset, compiled by Django, so the same rows) into one
-  string, in id order. Ranges come out in order (a nested loop over ascending starts); Python
-  checks it, as an ``ORDER BY`` would make PostgreSQL sort the whole body before the first byte.
-- Citations per range: the range's sightings (an index range scan), hash-joined to the articles
-  (each title normalised once per statement, not per citation) and to the threats within the
-  caller's clearance (a citation of a threat above it is never joined), then a window per IOC,
-  newest first (``lead`` over an ordered window: the order is the window's, never an aggregate's
-  input order), keeping five.
+- Range starts come from a recursive CTE (the first id, then the first id at least ``RANGE``
+  further: gaps in the ids cost one index probe). For each range a ``LATERAL`` subquery renders
+  that range's rows of :meth:`Dataset.additions` (the same queryset, compiled by Django: the same
+  rows) into one string, in id order. Ranges come out in order (a nested loop over ascending
+  starts); Python checks it, as an ``ORDER BY`` would make PostgreSQL sort the whole body first.
+- Citations per range: the range's sightings of published IOCs (index range scans, merge
+  semi-join), hash-joined to the articles (each title normalised once per statement) and to the
+  threats within the caller's clearance (a citation by a threat above it is never joined), then a
+  window per IOC, newest first, keeping five (``lead`` over an ordered window: the order is the
+  window's, never an aggregate's input order).
 
-Byte-for-byte what :class:`~.renderers.csv.CsvRenderer` writes: ``csv.writer`` quotes a cell when it
+Byte for byte what :class:`~.renderers.csv.CsvRenderer` writes: ``csv.writer`` quotes a cell when it
 holds ``,``, ``"``, CR or LF (doubling quotes), ``neutralise`` prefixes ``'`` to a cell starting
 with a formula character, ``sources_cell`` splits titles on Python's whitespace (``str.split``:
 ``WHITESPACE`` below) and ``rstrip``\\ s each citation. Cells that can hold none of these (type and
-confidence, filtered to known names; TLP slugs; timestamps) are written as they are.
+confidence, filtered to known names; TLP slugs; timestamps) are written as they are. Every column
+used is NOT NULL (or coalesced): a NULL line would silently drop a row from ``string_agg``.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from .renderers.csv import FORMULA_TRIGGERS
 # What str.split() and str.rstrip() treat as whitespace (every c with c.isspace(); a test checks it).
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
               "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
-RANGE = 4096  # ids per block: ~1 MB of CSV at this data's density (70% of ids published, ~320 bytes a row)
+RANGE = 2048  # ids per block: ~450 KB of CSV at the benchmark's density (70% of ids published, ~320 B a row)
 MARKER = "/* iocs.feeds.csvsql */"  # names the statement in pg_stat_activity, logs and the tests
 ROW_FIELDS = ("type", "value", "confidence", "reason", "tlp", "first_seen", "last_seen")
 
@@ -139,7 +141,7 @@ def statement(dataset: Dataset) -> tuple[str, list]:
 
 
 def chunks(dataset: Dataset) -> Iterator[str]:
-    """The CSV lines of the dataset's additions, in blocks of about a megabyte, as they are computed."""
+    """The CSV lines of the dataset's additions, one block per id range, as they are computed."""
     sql, params = statement(dataset)
     with connection.cursor() as cursor:
         # Logged like any other query when queries are (DEBUG, the tests' CaptureQueriesContext).
