@@ -102,3 +102,30 @@ def clock():
     c = Clock()
     with mock.patch("django.utils.timezone.now", c.now):
         yield c
+
+
+def csv_dataset(*, clearance: int = TLP.RED, query: dict | None = None, profile=None):
+    """The token feed's dataset as the views build it, for a caller of ``clearance`` (Enterprise)."""
+    from django.http import QueryDict
+
+    from apikeys.tiers import Tier
+    from iocs.feeds import params as feed_params
+    from iocs.feeds.query import Dataset
+
+    q = QueryDict(mutable=True)
+    for key, value in (query or {}).items():
+        q[key] = value
+    p = feed_params.parse_params(q, profile or feed_params.FEED, tier=Tier.ENTERPRISE, fmt="csv")
+    return Dataset(p, clearance=clearance, tier=Tier.ENTERPRISE)
+
+
+def render_csv(dataset, *, in_database: bool) -> str:
+    """The CSV body of ``dataset``: rendered by PostgreSQL (``in_database``, where available) or by Python."""
+    from iocs.feeds.pipeline import rows_for
+    from iocs.feeds.renderers import CsvRenderer
+    from iocs.feeds.renderers.base import FeedMeta
+
+    renderer = CsvRenderer()
+    meta = FeedMeta(title="t", url="u", generated_at=timezone.now(), additions=0, removals=0, license="l",
+                    publisher="p", since=dataset.params.since)
+    return "".join(renderer.stream(rows_for(dataset, renderer, in_database=in_database)(), meta))

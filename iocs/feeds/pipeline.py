@@ -15,10 +15,12 @@ from django.urls import reverse
 
 from iocs.normalize import defang
 
+from . import csvsql
 from .citations import with_citations
 from .generation import Generation
 from .query import Dataset
-from .renderers.base import FeedMeta, FeedRenderer, iso
+from .renderers.base import FeedMeta, FeedRenderer, Prerendered, iso
+from .renderers.csv import CsvRenderer
 
 
 def _defanged(rows: Iterator[dict]) -> Iterator[dict]:
@@ -27,10 +29,17 @@ def _defanged(rows: Iterator[dict]) -> Iterator[dict]:
         yield row
 
 
-def rows_for(dataset: Dataset, renderer: FeedRenderer, *, removals_only: bool = False) -> Callable[[], Iterator[dict]]:
-    """A callable (run when the body is streamed, after the response headers) giving the rows."""
+def rows_for(dataset: Dataset, renderer: FeedRenderer, *, removals_only: bool = False,
+             in_database: bool = True) -> Callable[[], Iterator[dict] | Prerendered]:
+    """A callable (run when the body is streamed, after the response headers) giving the rows.
 
-    def produce() -> Iterator[dict]:
+    CSV on PostgreSQL comes as text the database rendered (:mod:`.csvsql`), a delta's removals
+    after it as rows; ``in_database=False`` keeps the Python path (the reference the tests compare).
+    """
+
+    def produce() -> Iterator[dict] | Prerendered:
+        if in_database and isinstance(renderer, CsvRenderer) and not removals_only and csvsql.available(dataset):
+            return Prerendered(csvsql.chunks(dataset), dataset.removal_rows() if dataset.is_delta else ())
         if removals_only:
             rows: Iterator[dict] = dataset.removal_rows()
         else:

@@ -38,6 +38,15 @@ class FeedMeta:
     version: str = ""  # the generation's fingerprint: deterministic ids (bundle, zone serial)
 
 
+@dataclass(frozen=True)
+class Prerendered:
+    """Rows a renderer gets already rendered: ``text``, body pieces made elsewhere for its format (the
+    database, :mod:`..csvsql`), then ``rows`` it still renders itself (a delta's removals)."""
+
+    text: Iterable[str]
+    rows: Iterable[dict] = ()
+
+
 class FeedRenderer(BaseRenderer):
     media_type = "text/plain"
     format = "txt"
@@ -90,6 +99,7 @@ def one_line(text: object) -> str:
 
 
 _TLP_SLUGS = {int(level): level.slug for level in TLP}
+TLP_SLUGS = tuple(_TLP_SLUGS[level] for level in range(len(_TLP_SLUGS)))  # by level: 0 = clear … 4 = red
 
 
 def tlp_slug(level: int | None) -> str:

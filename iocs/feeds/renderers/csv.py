@@ -6,6 +6,10 @@ a ``|`` inside a title is written ``/``). Cells a spreadsheet would run as a for
 character ``=``, ``+``, ``-``, ``@``, tab or CR) are prefixed with ``'`` (OWASP CSV injection):
 IOC values and article titles come from attackers. Deltas (``since``) add ``action``, ``cause``
 and ``removed_at`` columns.
+
+On PostgreSQL the database writes the additions' lines itself (:mod:`..csvsql`) and :meth:`stream`
+gets them as :class:`~.base.Prerendered` text; the code below is then the reference those bytes are
+tested against, and still renders SQLite, ``defang`` and a delta's removals.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 
-from .base import FeedMeta, FeedRenderer, iso, tlp_slug, when
+from .base import FeedMeta, FeedRenderer, Prerendered, iso, tlp_slug, when
 
 COLUMNS = ("type", "value", "confidence", "reason", "tlp", "first_seen", "last_seen", "sources")
 DELTA_COLUMNS = ("action", "cause", "removed_at")
@@ -50,10 +54,13 @@ class CsvRenderer(FeedRenderer):
     actions = True
     text_times = True
 
-    def stream(self, rows: Iterable[dict], meta: FeedMeta) -> Iterator[str]:
+    def stream(self, rows: Iterable[dict] | Prerendered, meta: FeedMeta) -> Iterator[str]:
         writer = csv.writer(_Echo(), lineterminator="\r\n")
         delta = meta.since is not None
         yield writer.writerow(COLUMNS + DELTA_COLUMNS if delta else COLUMNS)
+        if isinstance(rows, Prerendered):
+            yield from rows.text
+            rows = rows.rows
         for row in rows:
             # Only the cells that carry outside text can start with a formula character; ours cannot.
             cells = [row["type"], neutralise(row["value"]), row.get("confidence"), neutralise(row.get("reason")),

@@ -1,0 +1,159 @@
+"""The CSV feed rendered by PostgreSQL: cells, quoting, formula neutralising, citations, CRLF.
+
+The Python renderer (:mod:`.renderers.csv` over :mod:`.query` and :mod:`.citations`) spends most of
+a million-IOC feed in Python, row by row. Here PostgreSQL writes the same bytes, already joined
+into one block per range of ids (~450 KB each at the benchmark's density), so Python forwards a few
+hundred strings instead of rendering 700,000 rows. The Python renderer stays the reference (tests
+compare both byte for byte) and the path for SQLite and ``defang`` (:func:`available`); a delta's
+additions come from here, its removals (few, and after them) from Python.
+
+One statement, one snapshot, streamed (psycopg ``Cursor.stream``: no server-side cursor, nothing
+materialised, each block leaves as soon as it is computed):
+
+- Range starts come from a recursive CTE (the first id, then the first id at least ``RANGE``
+  further: gaps in the ids cost one index probe). For each range a ``LATERAL`` subquery renders
+  that range's rows of :meth:`Dataset.additions` (the same queryset, compiled by Django: the same
+  rows) into one string, in id order. Ranges come out in order (a nested loop over ascending
+  starts); Python checks it, as an ``ORDER BY`` would make PostgreSQL sort the whole body first.
+- Citations per range: the range's sightings of published IOCs (index range scans, merge
+  semi-join), hash-joined to the articles (each title normalised once per statement) and to the
+  threats within the caller's clearance (a citation by a threat above it is never joined), then a
+  window per IOC, newest first, keeping five (``lead`` over an ordered window: the order is the
+  window's, never an aggregate's input order).
+
+Byte for byte what :class:`~.renderers.csv.CsvRenderer` writes: ``csv.writer`` quotes a cell when it
+holds ``,``, ``"``, CR or LF (doubling quotes), ``neutralise`` prefixes ``'`` to a cell starting
+with a formula character, ``sources_cell`` splits titles on Python's whitespace (``str.split``:
+``WHITESPACE`` below) and ``rstrip``\\ s each citation. Cells that can hold none of these (type and
+confidence, filtered to known names; TLP slugs; timestamps) are written as they are. Every column
+used is NOT NULL (or coalesced): a NULL line would silently drop a row from ``string_agg``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from django.db import connection
+
+from iocs.models import IOC
+from threats.models import Article, Sighting, Threat
+
+from .citations import MAX_CITATIONS
+from .query import Dataset
+from .renderers.base import TLP_SLUGS
+from .renderers.csv import FORMULA_TRIGGERS
+
+# What str.split() and str.rstrip() treat as whitespace (every c with c.isspace(); a test checks it).
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+              "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+RANGE = 2048  # ids per block: ~450 KB of CSV at the benchmark's density (70% of ids published, ~320 B a row)
+MARKER = "/* iocs.feeds.csvsql */"  # names the statement in pg_stat_activity, logs and the tests
+ROW_FIELDS = ("type", "value", "confidence", "reason", "tlp", "first_seen", "last_seen")
+
+
+def available(dataset: Dataset) -> bool:
+    """PostgreSQL renders this dataset's CSV (``defang`` rewrites values in Python: it stays there)."""
+    return connection.vendor == "postgresql" and not dataset.params.defang
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _cell(var: str) -> tuple[str, list]:
+    """The column ``var`` as ``csv.writer`` writes ``neutralise(var)``: ``'`` before a formula
+    character, then quoted (quotes doubled) when it holds ``,``, ``"``, CR or LF."""
+    formula = f"ascii({var}) = ANY(%s::int[])"
+    special = " OR ".join(f"strpos({var}, {char}) > 0" for char in ("','", """'"'""", r"E'\n'", r"E'\r'"))
+    # The common cell needs neither and is returned as it is (not copied).
+    sql = (f"""(CASE WHEN {special} THEN '"' || (CASE WHEN {formula} THEN '''' ELSE '' END) """
+           f"""|| replace({var}, '"', '""') || '"' WHEN {formula} THEN '''' || {var} ELSE {var} END)""")
+    return sql, [[ord(c) for c in FORMULA_TRIGGERS]] * 2
+
+
+def _citations_sql(clearance: int, rows_sql: str, rows_params) -> tuple[str, list]:
+    """``(ioc_id, cell)`` for the ids in ``[b.lo, b.lo + RANGE)``: ``sources_cell`` of the newest five."""
+    leads = ", ".join(f"lead(z.cite, {k}) OVER cw" for k in range(1, MAX_CITATIONS))
+    # Table names and constants only are formatted in; every value is a parameter.
+    sql = f"""
+      SELECT w.ioc_id, w.cell FROM (
+        SELECT z.ioc_id, row_number() OVER cw AS rn, concat_ws(' | ', z.cite, {leads}) AS cell
+        FROM (
+          SELECT s.ioc_id, s.article_id, art.at,
+                 CASE WHEN art.untitled THEN rtrim(art.head || thr.tid || art.tail, %s)
+                      ELSE art.head || thr.tid || art.tail END AS cite
+          FROM {_table(Sighting)} s
+          JOIN (SELECT a.id, a.at, a.title = '' AS untitled, a.day || ' ' AS head,
+                       CASE WHEN a.title = '' THEN ' ' || a.url ELSE ' ' || a.url || ' ' || a.title END AS tail
+                FROM (SELECT id, coalesce(published_at, fetched_at) AS at,
+                             coalesce(nullif(to_char(coalesce(published_at, fetched_at) AT TIME ZONE 'UTC',
+                                                     'YYYY-MM-DD'), ''), '-') AS day,
+                             coalesce(nullif(url, ''), '-') AS url,
+                             regexp_replace(btrim(replace(title, '|', '/'), %s), %s, ' ', 'g') AS title
+                      FROM {_table(Article)} OFFSET 0) a
+                OFFSET 0) art ON art.id = s.article_id
+          JOIN (SELECT t.id, coalesce(nullif(t.public_id, ''), '-') AS tid
+                FROM {_table(Threat)} t WHERE t.tlp <= %s OFFSET 0) thr ON thr.id = s.threat_id
+          WHERE s.ioc_id >= b.lo AND s.ioc_id < b.lo + %s
+            AND s.ioc_id IN (SELECT r.id FROM ({rows_sql}) r WHERE r.id >= b.lo AND r.id < b.lo + %s)
+          OFFSET 0) z
+        WINDOW cw AS (PARTITION BY z.ioc_id ORDER BY z.at DESC, z.article_id DESC)) w
+      WHERE w.rn = 1"""  # noqa: S608
+    return sql, [WHITESPACE, WHITESPACE, f"[{WHITESPACE}]+", int(clearance), RANGE, *rows_params, RANGE]
+
+
+def statement(dataset: Dataset) -> tuple[str, list]:
+    """``(range start, CSV text)`` rows, in id order: the SQL and its parameters.
+
+    The rows are :meth:`Dataset.addition_values` compiled by Django (its filters, its parameters).
+    """
+    rows_sql, rows_params = (dataset.addition_values(ROW_FIELDS, text_times=True).order_by()
+                             .query.sql_with_params())
+    cites_sql, cites_params = _citations_sql(dataset.clearance, rows_sql, rows_params)
+    value, value_params = _cell("x.value")
+    reason, reason_params = _cell("x.reason")
+    sources, sources_params = _cell("x.cell")
+    end = (",add,," if dataset.is_delta else "") + "\r\n"  # a delta's addition: action, cause, removed_at
+    line = (f"x.type || ',' || {value} || ',' || x.confidence || ',' || {reason} || ',' || "
+            f"coalesce((%s::text[])[x.tlp + 1], '') || ',' || x.first_seen_iso || ',' || x.last_seen_iso || ',' || "
+            f"{sources} || %s")
+    ioc = _table(IOC)
+    # Range starts: the first id, then the first id at least RANGE further on (one index probe each,
+    # so gaps in the ids cost nothing); read lazily, as the nested loop asks for the next range.
+    sql = f"""{MARKER}
+      WITH RECURSIVE b(lo) AS (
+          SELECT min(id) FROM {ioc}
+        UNION ALL
+          SELECT (SELECT min(n.id) FROM {ioc} n WHERE n.id >= b.lo + %s) FROM b WHERE b.lo IS NOT NULL)
+      SELECT b.lo, chunk.body
+      FROM b CROSS JOIN LATERAL (
+        SELECT string_agg({line}, '' ORDER BY x.id) AS body
+        FROM (SELECT i.*, coalesce(c.cell, '') AS cell
+              FROM ({rows_sql}) i
+              LEFT JOIN ({cites_sql}) c ON c.ioc_id = i.id
+              WHERE i.id >= b.lo AND i.id < b.lo + %s) x
+      ) chunk
+      WHERE chunk.body IS NOT NULL"""  # noqa: S608
+    params = [RANGE, *value_params, *reason_params, list(TLP_SLUGS), *sources_params, end,
+              *rows_params, *cites_params, RANGE]
+    return sql, params
+
+
+def chunks(dataset: Dataset) -> Iterator[str]:
+    """The CSV lines of the dataset's additions, one block per id range, as they are computed."""
+    sql, params = statement(dataset)
+    with connection.cursor() as cursor:
+        # Logged like any other query when queries are (DEBUG, the tests' CaptureQueriesContext).
+        logged = cursor.debug_sql(sql, params) if connection.queries_logged else contextlib.nullcontext()
+        rows = cursor.cursor.stream(sql, params)  # psycopg: one statement, rows as the server sends them
+        last = None
+        with logged:
+            try:
+                for lo, body in rows:
+                    if last is not None and lo <= last:  # a nested loop over ascending starts: never
+                        raise RuntimeError("CSV blocks out of order")
+                    last = lo
+                    yield body
+            finally:
+                rows.close()  # mid-stream (a client gone): psycopg cancels the statement
