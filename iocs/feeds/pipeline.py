@@ -15,12 +15,13 @@ from django.urls import reverse
 
 from iocs.normalize import defang
 
-from . import csvsql
+from . import csvsql, txtsql
 from .citations import with_citations
 from .generation import Generation
 from .query import Dataset
 from .renderers.base import FeedMeta, FeedRenderer, Prerendered, iso
 from .renderers.csv import CsvRenderer
+from .renderers.txt import TxtRenderer
 
 
 def _defanged(rows: Iterator[dict]) -> Iterator[dict]:
@@ -33,13 +34,16 @@ def rows_for(dataset: Dataset, renderer: FeedRenderer, *, removals_only: bool = 
              in_database: bool = True) -> Callable[[], Iterator[dict] | Prerendered]:
     """A callable (run when the body is streamed, after the response headers) giving the rows.
 
-    CSV on PostgreSQL comes as text the database rendered (:mod:`.csvsql`), a delta's removals
-    after it as rows; ``in_database=False`` keeps the Python path (the reference the tests compare).
+    CSV and plain text on PostgreSQL come as text the database rendered (:mod:`.csvsql`,
+    :mod:`.txtsql`), a CSV delta's removals after it as rows; ``in_database=False`` keeps the Python
+    path (the reference the tests compare).
     """
 
     def produce() -> Iterator[dict] | Prerendered:
         if in_database and isinstance(renderer, CsvRenderer) and not removals_only and csvsql.available(dataset):
             return Prerendered(csvsql.chunks(dataset), dataset.removal_rows() if dataset.is_delta else ())
+        if in_database and type(renderer) is TxtRenderer and txtsql.available(dataset):
+            return Prerendered(txtsql.chunks(dataset))  # a txt delta lists additions only
         if removals_only:
             rows: Iterator[dict] = dataset.removal_rows()
         else:
