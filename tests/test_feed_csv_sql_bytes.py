@@ -148,3 +148,28 @@ def test_many_ranges_and_gaps_in_the_ids(monkeypatch):
     blocks = list(csvsql.chunks(dataset))
     assert len(blocks) > 5
     assert "".join(blocks) == render_csv(dataset, in_database=False).split("\r\n", 1)[1]
+
+
+DEFANG = {"url": ["http://a.b/c.d", "HtTp://a.b.c/", "https://x.y:8443/p?q=a.b", "hxxp://a.b", "ftp://f.t.p/x",
+                  "://a.b", "http:/no.sep", "http", "a.b", "httpsomething.example/x", "http://a.b", "http://",
+                  "HTTP://ünï.cödé/ü.x", "=http://x.y", "http://a/b/c.d", "a://b://c.d/e.f"],
+                  "domain": ["a.b.c", "=evil.example", "..", ""], "ipv4": ["1.2.3.4", "-1.2"],
+                  "ipv6": ["::1", "2001:db8::1", "+::"], "email": ["a@b.c", "a@b@c.d", "no-at.example", "@x.y", "a@"],
+                  "md5": ["d41d8cd98f00b204e9800998ecf8427e"], "btc": ["1.2@3:4"]}
+
+
+def test_defanged_values_same_bytes(clock):
+    for ioc_type, values in DEFANG.items():
+        for n, value in enumerate(values):
+            ioc = make_ioc(f"d{n}.{ioc_type}.example.com", "url")
+            IOC.objects.filter(pk=ioc.pk).update(type=ioc_type, value=value)
+    gone = make_ioc("gone.example.com")  # a delta's removal is defanged too
+    since = timezone.now()
+    clock.advance(minutes=5)
+    IOC.objects.filter(pk=gone.pk).update(status="false_positive", confidence="")
+    for query in ({"defang": "true"}, {"defang": "true", "since": since.strftime("%Y-%m-%dT%H:%M:%SZ")}):
+        dataset = csv_dataset(query=query)
+        expected = render_csv(dataset, in_database=False)
+        assert "hxxp[:]//a[.]b/c.d" in expected and "a[@]b@c[.]d" in expected
+        assert rendered_in_database(dataset) == expected
+    assert "gone[.]example[.]com" in expected

@@ -1,6 +1,6 @@
 """On PostgreSQL the CSV feeds (token feed, export, their v1 twins, public feed.csv) are rendered by the
 database: one statement while the body streams, none of the Python row path, the header out before
-it runs, and the same body, ETag and artifact as the Python renderer. ``defang`` stays in Python."""
+it runs, and the same body, ETag and artifact as the Python renderer; ``defang`` included."""
 
 import shutil
 from unittest import mock
@@ -94,11 +94,13 @@ def test_header_goes_out_before_the_statement_runs(client, callers):
     assert len(queries.captured_queries) == 1 and rest.count(b"\r\n") == 30
 
 
-def test_defang_stays_in_python(client, callers):
-    with mock.patch.object(csvsql, "chunks", side_effect=AssertionError("SQL path")):
+def test_defang_is_rendered_in_the_database_too(client, callers):
+    patches = no_python_rows()
+    with patches[0], patches[1]:
         response = callers["researcher_token"].get(client, "/api/iocs/feed", data={"format": "csv", "defang": "true"})
-        data = body(response)
-    assert response.status_code == 200 and b"host1[.]example[.]com" in data
+        data, queries = streamed_queries(response)
+    assert response.status_code == 200 and b"host1[.]example[.]com" in data and b"host1.example.com" not in data
+    assert len(queries) == 1 and csvsql.MARKER in queries[0]
 
 
 @pytest.mark.django_db(transaction=True)  # autocommit, as in production: a cancel ends only that statement

@@ -3,9 +3,9 @@
 The Python renderer (:mod:`.renderers.csv` over :mod:`.query` and :mod:`.citations`) spends most of
 a million-IOC feed in Python, row by row. Here PostgreSQL writes the same bytes, already joined
 into one block per range of ids (~450 KB each at the benchmark's density), so Python forwards a few
-hundred strings instead of rendering 700,000 rows. The Python renderer stays the reference (tests
-compare both byte for byte) and the path for SQLite and ``defang`` (:func:`available`); a delta's
-additions come from here, its removals (few, and after them) from Python.
+hundred strings instead of rendering 700,000 rows; ``defang`` is applied here too. The Python
+renderer stays the reference (tests compare both byte for byte) and the path for SQLite
+(:func:`available`); a delta's additions come from here, its removals (few, after them) from Python.
 
 One statement, one snapshot, streamed (psycopg ``Cursor.stream``: no server-side cursor, nothing
 materialised, each block leaves as soon as it is computed):
@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from django.db import connection
 
 from iocs.models import IOC
+from iocs.normalize import IOCType
 from threats.models import Article, Sighting, Threat
 
 from .citations import MAX_CITATIONS
@@ -53,8 +54,8 @@ ROW_FIELDS = ("type", "value", "confidence", "reason", "tlp", "first_seen", "las
 
 
 def available(dataset: Dataset) -> bool:
-    """PostgreSQL renders this dataset's CSV (``defang`` rewrites values in Python: it stays there)."""
-    return connection.vendor == "postgresql" and not dataset.params.defang
+    """PostgreSQL renders the dataset's CSV (SQLite: the Python renderer)."""
+    return connection.vendor == "postgresql"
 
 
 def _table(model) -> str:
@@ -70,6 +71,33 @@ def _cell(var: str) -> tuple[str, list]:
     sql = (f"""(CASE WHEN {special} THEN '"' || (CASE WHEN {formula} THEN '''' ELSE '' END) """
            f"""|| replace({var}, '"', '""') || '"' WHEN {formula} THEN '''' || {var} ELSE {var} END)""")
     return sql, [[ord(c) for c in FORMULA_TRIGGERS]] * 2
+
+
+def _defanged(var: str) -> tuple[str, list]:
+    """:func:`iocs.normalize.defang` of the IOC ``var`` (``i``'s value by its type) in SQL.
+
+    URLs: a leading ``http`` in any case becomes ``hxxp`` (four characters for four: positions do
+    not move), then ``scheme[:]//host`` with the host's dots bracketed, up to the first ``/``, as
+    ``str.partition`` splits; without ``://`` every dot. Domains and IPv4: dots; IPv6: colons;
+    e-mail: ``local[@]domain`` with the domain's dots. Other types unchanged.
+    """
+    value = f"{var}.value"
+    hxxp = f"(CASE WHEN {value} ~ '^[Hh][Tt][Tt][Pp]' THEN 'hxxp' || substr({value}, 5) ELSE {value} END)"
+    sep = f"strpos({value}, '://')"
+    rest = f"substr({value}, {sep} + 3)"
+    host = f"split_part({rest}, '/', 1)"
+    sql = f"""(CASE
+      WHEN {var}.type = %s THEN
+        CASE WHEN {sep} = 0 THEN replace({hxxp}, '.', '[.]')
+             ELSE left({hxxp}, {sep} - 1) || '[:]//' || replace({host}, '.', '[.]')
+                  || substr({rest}, length({host}) + 1) END
+      WHEN {var}.type IN (%s, %s) THEN replace({value}, '.', '[.]')
+      WHEN {var}.type = %s THEN replace({value}, ':', '[:]')
+      WHEN {var}.type = %s THEN split_part({value}, '@', 1) || '[@]'
+        || replace(CASE WHEN strpos({value}, '@') > 0 THEN substr({value}, strpos({value}, '@') + 1) ELSE '' END,
+                   '.', '[.]')
+      ELSE {value} END)"""
+    return sql, [IOCType.URL, IOCType.DOMAIN, IOCType.IPV4, IOCType.IPV6, IOCType.EMAIL]
 
 
 def _citations_sql(clearance: int, rows_sql: str, rows_params) -> tuple[str, list]:
@@ -111,13 +139,15 @@ def statement(dataset: Dataset) -> tuple[str, list]:
     rows_sql, rows_params = (dataset.addition_values(ROW_FIELDS, text_times=True).order_by()
                              .query.sql_with_params())
     cites_sql, cites_params = _citations_sql(dataset.clearance, rows_sql, rows_params)
-    value, value_params = _cell("x.value")
+    value, value_params = _cell("x.shown")
     reason, reason_params = _cell("x.reason")
     sources, sources_params = _cell("x.cell")
     end = (",add,," if dataset.is_delta else "") + "\r\n"  # a delta's addition: action, cause, removed_at
     line = (f"x.type || ',' || {value} || ',' || x.confidence || ',' || {reason} || ',' || "
             f"coalesce((%s::text[])[x.tlp + 1], '') || ',' || x.first_seen_iso || ',' || x.last_seen_iso || ',' || "
             f"{sources} || %s")
+    shown, shown_params = _defanged("i") if dataset.params.defang else ("i.value", [])
+    once = "OFFSET 0" if dataset.params.defang else ""  # a subquery scan: the defanged value computed once
     ioc = _table(IOC)
     # Range starts: the first id, then the first id at least RANGE further on (one index probe each,
     # so gaps in the ids cost nothing); read lazily, as the nested loop asks for the next range.
@@ -129,14 +159,14 @@ def statement(dataset: Dataset) -> tuple[str, list]:
       SELECT b.lo, chunk.body
       FROM b CROSS JOIN LATERAL (
         SELECT string_agg({line}, '' ORDER BY x.id) AS body
-        FROM (SELECT i.*, coalesce(c.cell, '') AS cell
+        FROM (SELECT i.*, {shown} AS shown, coalesce(c.cell, '') AS cell
               FROM ({rows_sql}) i
               LEFT JOIN ({cites_sql}) c ON c.ioc_id = i.id
-              WHERE i.id >= b.lo AND i.id < b.lo + %s) x
+              WHERE i.id >= b.lo AND i.id < b.lo + %s {once}) x
       ) chunk
       WHERE chunk.body IS NOT NULL"""  # noqa: S608
     params = [RANGE, *value_params, *reason_params, list(TLP_SLUGS), *sources_params, end,
-              *rows_params, *cites_params, RANGE]
+              *shown_params, *rows_params, *cites_params, RANGE]
     return sql, params
 
 
