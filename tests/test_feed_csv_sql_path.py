@@ -39,11 +39,14 @@ def no_python_rows():
             mock.patch.object(Dataset, "addition_rows", side_effect=AssertionError("Python rows")))
 
 
+ESTIMATE = "SELECT reltuples FROM pg_class"  # csvsql.is_sparse: the planner's size of the IOC table
+
+
 def streamed_queries(response) -> tuple[bytes, list[str]]:
-    """The body and the SQL run while it streamed."""
+    """The body and the SQL run while it streamed, but for the table-size estimate."""
     with CaptureQueriesContext(connection) as queries:
         data = body(response)
-    return data, [q["sql"] for q in queries]
+    return data, [q["sql"] for q in queries if not q["sql"].startswith(ESTIMATE)]
 
 
 ENDPOINTS = [("researcher_token", "/api/iocs/feed", {"format": "csv"}),
@@ -91,7 +94,8 @@ def test_header_goes_out_before_the_statement_runs(client, callers):
         assert next(blocks) == HEADER
         assert not queries.captured_queries
         rest = b"".join(blocks)
-    assert len(queries.captured_queries) == 1 and rest.count(b"\r\n") == 30
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(ESTIMATE)]
+    assert len(statements) == 1 and rest.count(b"\r\n") == 30
 
 
 def test_defang_is_rendered_in_the_database_too(client, callers):
