@@ -22,6 +22,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("feeds_env")]
 HEADER = b"type,value,confidence,reason,tlp,first_seen,last_seen,sources\r\n"
 
 
+@pytest.fixture(autouse=True)
+def _small_datasets_too(monkeypatch):
+    monkeypatch.setattr(csvsql, "MIN_ROWS", 0)  # the tests' datasets are far below the threshold
+
+
 @pytest.fixture
 def callers(db):
     if connection.vendor != "postgresql":
@@ -120,3 +125,11 @@ def test_a_download_cut_short_cancels_the_statement(client, callers, monkeypatch
     assert next(chunks)
     chunks.close()  # psycopg cancels; the connection is free again at once
     assert IOC.objects.count() == 30
+
+
+def test_small_datasets_keep_the_python_renderer(client, callers, monkeypatch):
+    monkeypatch.setattr(csvsql, "MIN_ROWS", 31)  # one more than the feed holds
+    with mock.patch.object(csvsql, "chunks", side_effect=AssertionError("SQL path")):
+        response = callers["researcher_token"].get(client, "/api/iocs/feed", data={"format": "csv"})
+        data, queries = streamed_queries(response)
+    assert data.count(b"\r\n") == 31 and len(queries) == 2  # rows, citations
