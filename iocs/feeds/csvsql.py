@@ -6,7 +6,7 @@ into one block per range of ids (~450 KB each at the benchmark's density), so Py
 hundred strings instead of rendering 700,000 rows; ``defang`` is applied here too. The Python
 renderer stays the reference (tests compare both byte for byte) and the path for SQLite and for
 small datasets (:func:`available`); a delta's additions come from here, its removals (few, after
-them) from Python.
+them) from Python. Like :mod:`.citations`, this is the feeds' API layer: it reads ``threats``' tables.
 
 One statement, one snapshot, streamed (psycopg ``Cursor.stream``: no server-side cursor, nothing
 materialised, each block leaves as soon as it is computed):
