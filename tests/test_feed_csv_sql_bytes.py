@@ -75,8 +75,15 @@ def _postgresql_only():
         pytest.skip("the SQL renderer is PostgreSQL's (SQLite keeps the Python renderer)")
 
 
+@pytest.fixture(params=["dense", "sparse"])
+def plan(request, monkeypatch):
+    """Both citation plans (every sighting of a range, or the dataset's own rows'): the same bytes."""
+    monkeypatch.setattr(csvsql, "is_sparse", lambda dataset: request.param == "sparse")
+    return request.param
+
+
 @pytest.mark.parametrize("clearance", [TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.RED])
-def test_same_bytes_as_the_python_renderer(clearance):
+def test_same_bytes_as_the_python_renderer(clearance, plan):
     hostile_data()
     dataset = csv_dataset(clearance=clearance)
     assert csvsql.available(dataset)
@@ -101,7 +108,7 @@ def test_cells_read_back_as_written():
     assert body.count("\r\n") >= len(rows) + 1
 
 
-def test_citations_above_the_clearance_never_appear():
+def test_citations_above_the_clearance_never_appear(plan):
     ioc = make_ioc("cited.example.com")
     now = timezone.now()
     for n, tlp in enumerate([TLP.RED, TLP.AMBER_STRICT, TLP.CLEAR]):  # the newest is the most restricted
@@ -114,7 +121,7 @@ def test_citations_above_the_clearance_never_appear():
     assert [s.split(" ")[4] for s in red["sources"].split(" | ")] == ["RED", "AMBER_STRICT", "CLEAR"]
 
 
-def test_deltas_add_in_sql_and_remove_in_python(clock):
+def test_deltas_add_in_sql_and_remove_in_python(clock, plan):
     hostile_data()
     gone = make_ioc("gone.example.com")
     since = timezone.now()
@@ -138,7 +145,7 @@ def test_whitespace_is_pythons():
     assert python == csvsql.WHITESPACE
 
 
-def test_many_ranges_and_gaps_in_the_ids(monkeypatch):
+def test_many_ranges_and_gaps_in_the_ids(monkeypatch, plan):
     """Rows split over many ranges (and ids far apart) come out whole, in order, once."""
     hostile_data()
     far = make_ioc("far.example.com")
@@ -148,3 +155,46 @@ def test_many_ranges_and_gaps_in_the_ids(monkeypatch):
     blocks = list(csvsql.chunks(dataset))
     assert len(blocks) > 5
     assert "".join(blocks) == render_csv(dataset, in_database=False).split("\r\n", 1)[1]
+
+
+DEFANG = {"url": ["http://a.b/c.d", "HtTp://a.b.c/", "https://x.y:8443/p?q=a.b", "hxxp://a.b", "ftp://f.t.p/x",
+                  "://a.b", "http:/no.sep", "http", "a.b", "httpsomething.example/x", "http://a.b", "http://",
+                  "HTTP://ünï.cödé/ü.x", "=http://x.y", "http://a/b/c.d", "a://b://c.d/e.f"],
+                  "domain": ["a.b.c", "=evil.example", "..", ""], "ipv4": ["1.2.3.4", "-1.2"],
+                  "ipv6": ["::1", "2001:db8::1", "+::"], "email": ["a@b.c", "a@b@c.d", "no-at.example", "@x.y", "a@"],
+                  "md5": ["d41d8cd98f00b204e9800998ecf8427e"], "btc": ["1.2@3:4"]}
+
+
+def test_defanged_values_same_bytes(clock, plan):
+    for ioc_type, values in DEFANG.items():
+        for n, value in enumerate(values):
+            ioc = make_ioc(f"d{n}.{ioc_type}.example.com", "url")
+            IOC.objects.filter(pk=ioc.pk).update(type=ioc_type, value=value)
+    gone = make_ioc("gone.example.com")  # a delta's removal is defanged too
+    since = timezone.now()
+    clock.advance(minutes=5)
+    IOC.objects.filter(pk=gone.pk).update(status="false_positive", confidence="")
+    for query in ({"defang": "true"}, {"defang": "true", "since": since.strftime("%Y-%m-%dT%H:%M:%SZ")}):
+        dataset = csv_dataset(query=query)
+        expected = render_csv(dataset, in_database=False)
+        assert "hxxp[:]//a[.]b/c.d" in expected and "a[@]b@c[.]d" in expected
+        assert rendered_in_database(dataset) == expected
+    assert "gone[.]example[.]com" in expected
+
+
+def test_small_datasets_take_the_sparse_plan():
+    from django.core.cache import cache
+
+    from iocs.feeds import generation
+
+    for n in range(100):
+        make_ioc(f"h{n}.example.com") if n < 20 else make_ioc(f"https://h{n}.example.com/x", "url")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {IOC._meta.db_table}")  # the planner's row count: 100
+    small = csv_dataset(query={"types": "domain"})
+    large = csv_dataset()
+    assert not csvsql.is_sparse(small)  # no generation yet: the dense plan, which never costs more than a feed's
+    for dataset in (small, large):
+        generation.refresh(dataset)
+    assert csvsql.is_sparse(small) and not csvsql.is_sparse(large)  # 20 and 100 rows of 100
+    cache.clear()

@@ -1,6 +1,6 @@
 """On PostgreSQL the CSV feeds (token feed, export, their v1 twins, public feed.csv) are rendered by the
 database: one statement while the body streams, none of the Python row path, the header out before
-it runs, and the same body, ETag and artifact as the Python renderer. ``defang`` stays in Python."""
+it runs, and the same body, ETag and artifact as the Python renderer; ``defang`` included."""
 
 import shutil
 from unittest import mock
@@ -22,6 +22,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("feeds_env")]
 HEADER = b"type,value,confidence,reason,tlp,first_seen,last_seen,sources\r\n"
 
 
+@pytest.fixture(autouse=True)
+def _small_datasets_too(monkeypatch):
+    monkeypatch.setattr(csvsql, "MIN_ROWS", 0)  # the tests' datasets are far below the threshold
+
+
 @pytest.fixture
 def callers(db):
     if connection.vendor != "postgresql":
@@ -39,11 +44,14 @@ def no_python_rows():
             mock.patch.object(Dataset, "addition_rows", side_effect=AssertionError("Python rows")))
 
 
+ESTIMATE = "SELECT reltuples FROM pg_class"  # csvsql.is_sparse: the planner's size of the IOC table
+
+
 def streamed_queries(response) -> tuple[bytes, list[str]]:
-    """The body and the SQL run while it streamed."""
+    """The body and the SQL run while it streamed, but for the table-size estimate."""
     with CaptureQueriesContext(connection) as queries:
         data = body(response)
-    return data, [q["sql"] for q in queries]
+    return data, [q["sql"] for q in queries if not q["sql"].startswith(ESTIMATE)]
 
 
 ENDPOINTS = [("researcher_token", "/api/iocs/feed", {"format": "csv"}),
@@ -91,14 +99,17 @@ def test_header_goes_out_before_the_statement_runs(client, callers):
         assert next(blocks) == HEADER
         assert not queries.captured_queries
         rest = b"".join(blocks)
-    assert len(queries.captured_queries) == 1 and rest.count(b"\r\n") == 30
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(ESTIMATE)]
+    assert len(statements) == 1 and rest.count(b"\r\n") == 30
 
 
-def test_defang_stays_in_python(client, callers):
-    with mock.patch.object(csvsql, "chunks", side_effect=AssertionError("SQL path")):
+def test_defang_is_rendered_in_the_database_too(client, callers):
+    patches = no_python_rows()
+    with patches[0], patches[1]:
         response = callers["researcher_token"].get(client, "/api/iocs/feed", data={"format": "csv", "defang": "true"})
-        data = body(response)
-    assert response.status_code == 200 and b"host1[.]example[.]com" in data
+        data, queries = streamed_queries(response)
+    assert response.status_code == 200 and b"host1[.]example[.]com" in data and b"host1.example.com" not in data
+    assert len(queries) == 1 and csvsql.MARKER in queries[0]
 
 
 @pytest.mark.django_db(transaction=True)  # autocommit, as in production: a cancel ends only that statement
@@ -114,3 +125,11 @@ def test_a_download_cut_short_cancels_the_statement(client, callers, monkeypatch
     assert next(chunks)
     chunks.close()  # psycopg cancels; the connection is free again at once
     assert IOC.objects.count() == 30
+
+
+def test_small_datasets_keep_the_python_renderer(client, callers, monkeypatch):
+    monkeypatch.setattr(csvsql, "MIN_ROWS", 31)  # one more than the feed holds
+    with mock.patch.object(csvsql, "chunks", side_effect=AssertionError("SQL path")):
+        response = callers["researcher_token"].get(client, "/api/iocs/feed", data={"format": "csv"})
+        data, queries = streamed_queries(response)
+    assert data.count(b"\r\n") == 31 and len(queries) == 2  # rows, citations

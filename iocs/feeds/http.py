@@ -27,7 +27,7 @@ from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from . import artifacts, generation
 from .generation import Generation
 from .query import Dataset
-from .renderers.base import FeedMeta, FeedRenderer, iso
+from .renderers.base import FeedMeta, FeedRenderer, Prerendered, iso
 
 FEED_CACHE_SECONDS = 900  # every feed is at most 15 minutes behind the database
 BLOCK = 64 * 1024
@@ -111,7 +111,8 @@ def tag_base(gen: Generation, renderer: FeedRenderer, meta: FeedMeta, spec: Feed
 
 
 def prebuild(*, dataset: Dataset, renderer: FeedRenderer, spec: FeedResponseSpec,
-             meta_for: Callable[[Generation], FeedMeta], rows: Callable[[], Iterable[dict]], variant: str = "") -> Path:
+             meta_for: Callable[[Generation], FeedMeta], rows: Callable[[], Iterable[dict] | Prerendered],
+             variant: str = "") -> Path:
     """Write the artifact of the dataset's current generation unless it exists (the Celery task's job)."""
     gen = generation.refresh(dataset)
     meta = meta_for(gen)
@@ -161,7 +162,7 @@ def _headers(response, gen: Generation, spec: FeedResponseSpec, etag: str, rende
 
 
 def feed_response(request, *, dataset: Dataset, renderer: FeedRenderer, spec: FeedResponseSpec,
-                  meta_for: Callable[[Generation], FeedMeta], rows: Callable[[], Iterable[dict]],
+                  meta_for: Callable[[Generation], FeedMeta], rows: Callable[[], Iterable[dict] | Prerendered],
                   variant: str = "") -> HttpResponse:
     """The whole HTTP side of a feed: 304, a stored artifact, or a body streamed from ``rows()``."""
     gen = generation.current(dataset, spec.cache_seconds)

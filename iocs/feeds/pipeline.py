@@ -41,7 +41,8 @@ def rows_for(dataset: Dataset, renderer: FeedRenderer, *, removals_only: bool = 
 
     def produce() -> Iterator[dict] | Prerendered:
         if in_database and isinstance(renderer, CsvRenderer) and not removals_only and csvsql.available(dataset):
-            return Prerendered(csvsql.chunks(dataset), dataset.removal_rows() if dataset.is_delta else ())
+            rest: Iterator[dict] = dataset.removal_rows() if dataset.is_delta else iter(())
+            return Prerendered(csvsql.chunks(dataset), _defanged(rest) if dataset.params.defang else rest)
         if in_database and type(renderer) is TxtRenderer and txtsql.available(dataset):
             return Prerendered(txtsql.chunks(dataset))  # a txt delta lists additions only
         if removals_only:

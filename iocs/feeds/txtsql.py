@@ -59,4 +59,4 @@ def statement(dataset: Dataset) -> tuple[str, list]:
 def chunks(dataset: Dataset) -> Iterator[str]:
     """The lines of the dataset's additions, in blocks of BLOCK_ROWS, as they are computed."""
     sql, params = statement(dataset)
-    return sqlstream.blocks(sql, params, what="txt")
+    yield from sqlstream.blocks(sql, params, what="txt")

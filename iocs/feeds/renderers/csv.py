@@ -9,7 +9,7 @@ and ``removed_at`` columns.
 
 On PostgreSQL the database writes the additions' lines itself (:mod:`..csvsql`) and :meth:`stream`
 gets them as :class:`~.base.Prerendered` text; the code below is then the reference those bytes are
-tested against, and still renders SQLite, ``defang`` and a delta's removals.
+tested against, and still renders SQLite, small datasets and a delta's removals.
 """
 
 from __future__ import annotations
