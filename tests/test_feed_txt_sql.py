@@ -73,7 +73,7 @@ def render(ds, *, in_database: bool) -> tuple[str, list[str]]:
     (feed_params.PUBLIC, Tier.PUBLIC, TLP.CLEAR),
 ])
 def test_same_bytes_as_the_python_renderer(hostile, monkeypatch, profile, tier, clearance):
-    monkeypatch.setattr(txtsql, "BLOCK_ROWS", 7)  # many blocks, and one cut mid-way
+    monkeypatch.setattr(txtsql, "BLOCK_IDS", 7)  # many blocks, some empty
     ds = dataset(profile, tier, clearance)
     in_db, queries = render(ds, in_database=True)
     in_python, _ = render(ds, in_database=False)
