@@ -5,11 +5,11 @@ the client IP. Rates come from ``settings.RATE_LIMITS[group][tier]``; views pick
 (``rate_group``): heavy endpoints (exports, full feeds) have lower limits.
 
 Counting follows django-ratelimit's ``get_usage`` (fixed windows whose edges are offset per bucket,
-keys under ``RATELIMIT_CACHE_PREFIX``) in one cache round trip instead of two: on Redis a pipelined
-``SET NX EX`` + ``INCR`` (``threatcluster.cache``), elsewhere an ``incr`` that falls back to ``add``
-for a window's first request. Every API request pays this, the lookup included (``bench/run.py``:
-the second Redis round trip, then django-redis's per-call Lua ``incr``, were each a tenth of a
-lookup's time under load).
+keys under ``RATELIMIT_CACHE_PREFIX``) in one cache round trip instead of two: on Redis one
+``EVALSHA`` (INCR, and EXPIRE when it created the key; ``threatcluster.cache``), elsewhere an
+``incr`` that falls back to ``add`` for a window's first request. Every API request pays this, the
+lookup included: under wrk the counter's round trip is ~18% of a lookup worker's wall time (py-spy,
+mostly waiting for Redis to get a CPU), the largest single share.
 
 When the cache is down, requests pass un-metered and nothing breaks (fail open): django-ratelimit
 returns no usage (``RATELIMIT_FAIL_OPEN``) or the backend raises, and either way the throttle lets

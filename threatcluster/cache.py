@@ -42,24 +42,16 @@ class PrefixScopedClient(DefaultClient):
     def count_in_window(self, key: str, timeout: int) -> int:
         """Count one hit on a rate-limit window's counter, created with ``timeout`` if absent.
 
-        One round trip and one command (``EVALSHA`` of a registered script, so the script's text
-        is not resent): django-redis's ``incr`` sends a Lua script's text on every call and needs an
-        ``add`` to open a window, and a redis-py pipeline costs more Python than the request it
-        saves (0.22 ms against 0.1 ms per lookup at 1,000,000 IOCs). Errors raise (the caller fails
-        open).
+        One round trip and one command (``EVALSHA`` of a script registered once, so its text is not
+        resent): django-redis's ``incr`` sends a Lua script's text on every call and needs an ``add``
+        to open a window. Measured alone, a call takes 0.065 ms (a pipelined ``SET NX EX`` +
+        ``INCR``: 0.070 ms). Errors raise (the caller fails open).
         """
         client = self.get_client(write=True)
-        script = self._scripts.get(id(client))
-        if script is None:
-            script = self._scripts[id(client)] = client.register_script(self._COUNT_IN_WINDOW)
+        script = self.__dict__.get("_tc_count_script")
+        if script is None:  # a Script runs on whichever client it is given (loading itself if missing)
+            script = self.__dict__["_tc_count_script"] = client.register_script(self._COUNT_IN_WINDOW)
         try:
             return int(script(keys=[self.make_key(key)], args=[timeout], client=client))
         except RedisError as exc:
             raise ConnectionInterrupted(connection=client) from exc
-
-    @property
-    def _scripts(self) -> dict:
-        scripts = self.__dict__.get("_tc_scripts")
-        if scripts is None:
-            scripts = self.__dict__["_tc_scripts"] = {}
-        return scripts
