@@ -24,7 +24,7 @@ from django.http import HttpResponse, HttpResponseNotModified, StreamingHttpResp
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
-from . import artifacts, generation
+from . import artifacts, generation, warm
 from .generation import Generation
 from .query import Dataset
 from .renderers.base import FeedMeta, FeedRenderer, Prerendered, iso
@@ -168,6 +168,8 @@ def feed_response(request, *, dataset: Dataset, renderer: FeedRenderer, spec: Fe
     gen = generation.current(dataset, spec.cache_seconds)
     gzip = accepts_gzip(request)
     store = spec.store and not dataset.params.explicit and request.method == "GET"
+    if store:  # a poll of a stored feed: the Celery task keeps its next generation built (warm.py)
+        warm.remember(dataset, renderer, meta_for(gen).url, variant)
     for attempt in (0, 1):
         meta = meta_for(gen)
         base = tag_base(gen, renderer, meta, spec, variant)
