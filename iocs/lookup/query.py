@@ -168,11 +168,14 @@ def _lookup_one_statement(keys: list[LookupKey], clearance: int, limit: int
     iocs: dict[LookupKey, dict] = {}
     clusters: dict[int, list[dict]] = defaultdict(list)
     width = len(IOC_FIELDS)
+    by_id: dict[int, dict] = {}
     for row in prepared.fetch_all(router.db_for_read(IOC), sql, params):
-        ioc = dict(zip(IOC_FIELDS, row[:width], strict=True))
-        iocs.setdefault(LookupKey(ioc["type"], ioc["value"]), ioc)
+        ioc_id = row[0]  # IOC_FIELDS[0]; an IOC comes once per cluster: its dict is built once
+        if ioc_id not in by_id:
+            ioc = by_id[ioc_id] = dict(zip(IOC_FIELDS, row[:width], strict=True))
+            iocs[LookupKey(ioc["type"], ioc["value"])] = ioc
         if row[width] is not None:
-            clusters[ioc["id"]].append(dict(zip(CLUSTER_FIELDS, row[width:], strict=True)))
+            clusters[ioc_id].append(dict(zip(CLUSTER_FIELDS, row[width:], strict=True)))
     for rows in clusters.values():
         rows.sort(key=lambda r: (r["last_seen"], r["id"]), reverse=True)
     return iocs, clusters
@@ -185,6 +188,7 @@ def _lookup_two_statements(keys: list[LookupKey], clearance: int, limit: int
 
 
 def one_statement() -> bool:
+    """Whether :func:`lookup` reads with :func:`lookup_statement` (PostgreSQL) or the portable pair."""
     return connections[router.db_for_read(IOC)].vendor == "postgresql"
 
 
