@@ -168,10 +168,10 @@ def feed_response(request, *, dataset: Dataset, renderer: FeedRenderer, spec: Fe
     gen = generation.current(dataset, spec.cache_seconds)
     gzip = accepts_gzip(request)
     store = spec.store and not dataset.params.explicit and request.method == "GET"
-    if store:  # a poll of a stored feed: the Celery task keeps its next generation built (warm.py)
-        warm.remember(dataset, renderer, meta_for(gen).url, variant)
     for attempt in (0, 1):
         meta = meta_for(gen)
+        if store and attempt == 0:  # a poll of a stored feed: the Celery task keeps it built (warm.py)
+            warm.remember(dataset, renderer, meta.url, variant)
         base = tag_base(gen, renderer, meta, spec, variant)
         plain_tag, gzip_tag = _etags(base)
         etag = gzip_tag if gzip else plain_tag
