@@ -28,12 +28,15 @@ def require_shared(*parts: str) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _no_pending_count_memo():
-    """Every test starts without the process's memo of the pending count (``iocs.stats.LOCAL_TTL``):
-    tests create pending IOCs without the classifier's invalidation and clear the shared cache."""
+def _no_process_memos():
+    """Every test starts without the process's memo of the pending count (``iocs.stats.LOCAL_TTL``)
+    and without rate-limit leases (``apikeys.throttling.leases``): tests create pending IOCs without
+    the classifier's invalidation and clear the shared cache, where the leases were reserved."""
+    from apikeys import throttling
     from iocs import stats
 
     stats.forget_local_pending_count()
+    throttling.leases.forget()
 
 
 @pytest.fixture

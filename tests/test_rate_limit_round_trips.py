@@ -1,4 +1,7 @@
-"""Counting a request costs one cache call once its window is open (every API request pays it)."""
+"""Counting a request costs at most one cache call once its window is open, none once it is full.
+
+(Busy buckets with large limits cost one call per lease: ``test_rate_limit_leases.py``.)
+"""
 
 import uuid
 from unittest import mock
@@ -42,11 +45,11 @@ def test_a_window_is_opened_once_then_each_hit_is_one_increment(plain_cache, ip)
         first = throttling.count_hit("tc.default", ip, "3/h")
         opened = list(calls)
         calls.clear()
-        later = [throttling.count_hit("tc.default", ip, "3/h") for _ in range(3)]
+        later = [throttling.count_hit("tc.default", ip, "3/h") for _ in range(4)]
     assert opened == ["incr", "add"]
-    assert calls == ["incr"] * 3
-    assert [first["count"]] + [u["count"] for u in later] == [1, 2, 3, 4]
-    assert [u["should_limit"] for u in later] == [False, False, True]
+    assert calls == ["incr"] * 2  # the window is known to be full after the third: no call for the rest
+    assert [first["count"]] + [u["count"] for u in later] == [1, 2, 3, 4, 4]
+    assert [u["should_limit"] for u in later] == [False, False, True, True]
     assert 0 <= later[-1]["time_left"] <= 3600
 
 
@@ -61,13 +64,14 @@ def test_on_redis_each_hit_is_one_command_and_the_window_expires(cache, ip):
                            side_effect=lambda client, *a, **k: commands.append(a[0]) or real(client, *a, **k)), \
             mock.patch.object(cache, "incr", side_effect=AssertionError("incr")), \
             mock.patch.object(cache, "add", side_effect=AssertionError("add")):
-        counts = [throttling.count_hit("tc.default", ip, "3/h")["count"] for _ in range(4)]
-    assert counts == [1, 2, 3, 4]
-    # One command per hit (the script is loaded once per client, the first time it is missing).
-    assert [c for c in commands if c != "SCRIPT LOAD"] == ["EVALSHA"] * 4
+        counts = [throttling.count_hit("tc.default", ip, "3/h")["count"] for _ in range(5)]
+    assert counts == [1, 2, 3, 4, 4]
+    # One command per hit until the window is full (the script is loaded once per client, the first
+    # time it is missing); past the limit the process knows the window is full and asks nothing.
+    assert [c for c in commands if c != "SCRIPT LOAD"] == ["EVALSHA"] * 3
     end = throttling.window_end(ip, 3600, int(throttling.time.time()))
     key = f"rl:tc.default:3/3600s:{ip}:{end}"
-    assert cache.get(key) == 4  # readable as django-ratelimit's counters are
+    assert cache.get(key) == 3  # readable as django-ratelimit's counters are
     assert 0 < cache.ttl(key) <= 3600 + throttling.EXPIRATION_FUDGE
 
 

@@ -34,13 +34,14 @@ class PrefixScopedClient(DefaultClient):
         except RedisError as exc:
             raise ConnectionInterrupted(connection=client) from exc
 
-    # INCR, and give the key its lifetime when this INCR created it: atomic, so a counter never
-    # outlives its window (a crash between INCR and EXPIRE would leave a bucket counting forever).
-    _COUNT_IN_WINDOW = "local n = redis.call('INCR', KEYS[1]) " \
-                       "if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n"
+    # INCRBY, and give the key its lifetime when this INCRBY created it: atomic, so a counter never
+    # outlives its window (a crash between INCRBY and EXPIRE would leave a bucket counting forever).
+    _COUNT_IN_WINDOW = "local n = redis.call('INCRBY', KEYS[1], ARGV[2]) " \
+                       "if n == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n"
 
-    def count_in_window(self, key: str, timeout: int) -> int:
-        """Count one hit on a rate-limit window's counter, created with ``timeout`` if absent.
+    def count_in_window(self, key: str, timeout: int, amount: int = 1) -> int:
+        """Add ``amount`` hits to a rate-limit window's counter, created with ``timeout`` if absent;
+        returns the new total.
 
         One round trip and one command (``EVALSHA`` of a script registered once, so its text is not
         resent): django-redis's ``incr`` sends a Lua script's text on every call and needs an ``add``
@@ -52,6 +53,6 @@ class PrefixScopedClient(DefaultClient):
         if script is None:  # a Script runs on whichever client it is given (loading itself if missing)
             script = self.__dict__["_tc_count_script"] = client.register_script(self._COUNT_IN_WINDOW)
         try:
-            return int(script(keys=[self.make_key(key)], args=[timeout], client=client))
+            return int(script(keys=[self.make_key(key)], args=[timeout, amount], client=client))
         except RedisError as exc:
             raise ConnectionInterrupted(connection=client) from exc
