@@ -40,8 +40,11 @@ class LookupView(PendingCountHeaderMixin, TCAPIView):
         return "iocs:read" if self.request.method == "POST" else None
 
     def link(self, public_id: str) -> str:
-        path = f"/threats/{public_id}"
-        return f"{settings.SITE_URL}{path}" if settings.SITE_URL else self.request.build_absolute_uri(path)
+        base = self.__dict__.get("_threats_base")
+        if base is None:  # once per request, not once per cluster
+            base = self._threats_base = settings.SITE_URL + "/threats/" if settings.SITE_URL \
+                else self.request.build_absolute_uri("/threats/")
+        return base + public_id
 
     @extend_schema(
         summary="Look up one IOC value",
