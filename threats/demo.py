@@ -29,7 +29,8 @@ from iocs import wallets
 from iocs.models import IOC, Confidence, Status
 from iocs.normalize import IOCType
 
-from .models import Article, AttackPattern, Malware, Sighting, Threat, ThreatActor, Vulnerability
+from . import withdrawals
+from .models import Article, AttackPattern, Malware, Sighting, Threat, ThreatActor, ThreatWithdrawal, Vulnerability
 
 CHUNK = 20_000
 CLASSIFIER_VERSION = "demo-1"
@@ -365,7 +366,9 @@ def flush_demo_data() -> None:
     with transaction.atomic():
         Sighting.objects.all().delete()
         Article.objects.all().delete()
-        Threat.objects.all().delete()
+        with withdrawals.unlogged():
+            Threat.objects.all().delete()
+        ThreatWithdrawal.objects.all().delete()
         IOC.objects.all().delete()
 
 

@@ -207,3 +207,33 @@ class IndicatorId(models.Model):
 
     def __str__(self) -> str:
         return f"indicator--{self.stix_uuid}"
+
+
+class ThreatWithdrawal(models.Model):
+    """A threat deleted or merged into another: TAXII pollers get its Report back once, revoked.
+
+    Written when the threat row is deleted (``threats.withdrawals``, every ORM delete: the admin,
+    a merge, a queryset). Deletion is final (a threat's uuid is never given again), which is what
+    STIX asks of a revocation; a TLP made stricter is not logged, as it can be loosened again.
+    """
+
+    class Cause(models.TextChoices):
+        DELETED = "deleted", "Deleted"
+        MERGED = "merged", "Merged into another threat"
+
+    threat_id = models.BigIntegerField(help_text="The threat's id (no foreign key: the row is gone).")
+    uuid = models.UUIDField(help_text="The threat's uuid: the seed of its Report's STIX id.")
+    public_id = models.CharField(max_length=8)
+    title = models.CharField(max_length=500)
+    tlp = models.PositiveSmallIntegerField(help_text="The threat's TLP: who may learn of the withdrawal.")
+    created_at = models.DateTimeField(help_text="The threat's creation: the Report's ``created``.")
+    updated_at = models.DateTimeField(help_text="The threat's last change: the last Report version's ``modified``.")
+    cause = models.CharField(max_length=8, choices=Cause.choices, default=Cause.DELETED)
+    merged_into = models.UUIDField(null=True, blank=True, help_text="The surviving threat's uuid (merges).")
+    at = models.DateTimeField(default=timezone.now, help_text="When the threat was withdrawn.")
+
+    class Meta:
+        indexes = [models.Index(fields=["at", "id"], name="threat_withdrawn_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.title} ({self.cause} at {self.at:%Y-%m-%dT%H:%M:%SZ})"

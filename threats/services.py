@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from iocs.models import IOC
 
+from . import withdrawals
 from .models import Article, Sighting, Threat
 
 CHUNK = 5000
@@ -93,6 +94,7 @@ def merge_threats(survivor: Threat, others: Iterable[Threat], *, tlp: int | None
         survivor.updated_at = timezone.now()
         survivor.save(update_fields=["tlp", "first_seen", "last_seen", "threat_score", "updated_at"])
         Threat.objects.filter(pk__in=other_ids).delete()
+        withdrawals.mark_merged(other_ids, survivor)  # TAXII pollers get the parts revoked, pointing here
         recompute_ioc_visibility(threat_ioc_ids([survivor]))
     return survivor
 

@@ -13,7 +13,9 @@ Three streams merged in (date added, rank, id, index) order, keyset-paged (never
 - the indicators (rank 2) of the IOCs cited by visible threats (confirmed or pending review, as in the
   per-threat bundles), dated by the IOC's ``updated_at`` like in the indicator collections: a new verdict
   is a new version, added again; each is marked with the IOC's own TLP (the least restrictive of the
-  threats citing it), so an indicator has one content in every collection.
+  threats citing it), so an indicator has one content in every collection;
+- the Reports of threats deleted or merged away (rank 3), revoked, dated by the withdrawal
+  (:mod:`.withdrawn`).
 
 Which later threats hold an entity or a relationship is answered without building their bundles:
 every threat's entity ids (cached per process while the link tables do not change), the sightings of
@@ -45,6 +47,7 @@ from ..stix.indicators import indicator_id
 from .indicators import heads, indicator_stream, keyset, merge
 from .pages import Entry, Page
 from .params import ObjectQuery, Position
+from .withdrawn import withdrawn_stream
 
 SLOT, INDICATORS = 1, 2  # ranks: heads (0) sort first at an instant, then slots, then indicators
 ELSEWHERE = frozenset({"indicator", "identity", "marking-definition"})  # objects with streams of their own
@@ -247,4 +250,6 @@ def threat_page(clearance: int, query: ObjectQuery, base_url: str) -> Page:
     levels = [level for level in TLP if level <= clearance]
     indicators, indicators_stop = indicator_stream(_cited_iocs(clearance), query, INDICATORS)
     slots, slots_stop = _slots(clearance, query, base_url)
-    return merge(heads(levels, query) + slots + indicators, query.limit, indicators_stop, slots_stop)
+    withdrawn, withdrawn_stop = withdrawn_stream(clearance, query)
+    return merge(heads(levels, query) + slots + indicators + withdrawn, query.limit, indicators_stop, slots_stop,
+                 withdrawn_stop)
