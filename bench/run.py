@@ -244,7 +244,7 @@ def measure_feeds(args, srv: Gunicorn, db_url: str, token: str, artifacts: Path,
 #
 # Lookup under load
 #
-def lookup_paths(n: int = 2000) -> list[str]:
+def lookup_values(n: int = 2000) -> list[str]:
     """Random IOCs (every status: false positives answer found=false) plus 10% values never seen."""
     from iocs.models import IOC
 
@@ -254,10 +254,36 @@ def lookup_paths(n: int = 2000) -> list[str]:
     values = list(IOC.objects.filter(id__in=ids).values_list("value", flat=True))
     values += [f"never-seen-{k}.example.net" for k in range(max(1, len(values) // 10))]
     rng.shuffle(values)
-    return [f"/api/iocs/lookup?value={quote(v, safe='')}" for v in values]
+    return values
 
 
-def measure_lookup(args, srv: Gunicorn, rep: report.Report) -> None:
+def lookup_paths(n: int = 2000) -> list[str]:
+    return [f"/api/iocs/lookup?value={quote(v, safe='')}" for v in lookup_values(n)]
+
+
+def measure_batch_lookup(args, srv: Gunicorn, token: str, get_rps: float, rep: report.Report) -> None:
+    """``POST /api/iocs/lookup`` with 100 values a call (what SIEM enrichment should send): values/s."""
+    from iocs.lookup.params import MAX_BATCH
+
+    values = lookup_values()
+    bodies = [json.dumps({"values": values[k:k + MAX_BATCH]}) for k in range(0, len(values) - MAX_BATCH + 1, MAX_BATCH)]
+    paths = ["/api/iocs/lookup"] * len(bodies)
+    headers = {"Content-Type": "application/json", "Authorization": f"Token {token}"}
+    probe = timing.post(srv.base, paths[0], bodies[0], headers)
+    if probe.status != 200:
+        raise RuntimeError(f"batch lookup answered {probe.status}")
+    load.run(srv.base, paths, connections=args.connections, seconds=2, bodies=bodies, headers=headers)
+    runs = [load.run(srv.base, paths, connections=args.connections, seconds=args.seconds, bodies=bodies,
+                     headers=headers) for _ in range(args.load_runs)]
+    calls, p99 = median([r.rps for r in runs]), median([r.p99_ms for r in runs])
+    rep.add(Row(f"lookup POST, {MAX_BATCH} values a call ({args.connections} connections): values/s",
+                f"{calls * MAX_BATCH:,.0f}/s ({calls:.0f} calls/s, p99 {p99:.0f} ms)",
+                f"GET, one value a call: {get_rps:,.0f}/s", ratio(calls * MAX_BATCH, get_rps)))
+    if sum(r.errors for r in runs):
+        rep.notes.append(f"Batch lookup load errors: {sum(r.errors for r in runs)}.")
+
+
+def measure_lookup(args, srv: Gunicorn, rep: report.Report) -> float:
     rep.load_average("lookup")
     paths = lookup_paths()
     probe = timing.get(srv.base, paths[0])
@@ -297,6 +323,7 @@ def measure_lookup(args, srv: Gunicorn, rep: report.Report) -> None:
     if lk["errors"] or tv["errors"]:
         rep.notes.append(f"Load errors (connect/read/timeouts/non-2xx): lookup {lk['errors']}, "
                          f"/livez {tv['errors']}.")
+    return lk["rps"]
 
 
 #
@@ -424,7 +451,8 @@ def main() -> int:
                 if "feeds" in wanted:
                     measure_feeds(args, srv, db_url, token, Path(tmp), rep)
                 if "lookup" in wanted:
-                    measure_lookup(args, srv, rep)
+                    get_rps = measure_lookup(args, srv, rep)
+                    measure_batch_lookup(args, srv, token, get_rps, rep)
                 if "exports" in wanted:
                     measure_exports(args, srv, token, rep)
             finally:

@@ -24,10 +24,16 @@ INSTALL_HINT = "wrk is not installed: `sudo apt-get install wrk` (Debian/Ubuntu)
 
 LUA = """
 local paths = {%(paths)s}
+local bodies = {%(bodies)s}
+local headers = {%(headers)s}
 local i = 0
 request = function()
   i = i + 1
-  return wrk.format("GET", paths[(i %% #paths) + 1])
+  local k = (i %% #paths) + 1
+  if #bodies > 0 then
+    return wrk.format("POST", paths[k], headers, bodies[k])
+  end
+  return wrk.format("GET", paths[k])
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -56,16 +62,29 @@ class LoadResult:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def run(base: str, paths: list[str], *, connections: int = 16, seconds: int = 30, threads: int = 2) -> LoadResult:
+def run(base: str, paths: list[str], *, connections: int = 16, seconds: int = 30, threads: int = 2,
+        bodies: list[str] | None = None, headers: dict[str, str] | None = None) -> LoadResult:
+    """GET each of ``paths`` in turn; with ``bodies``, POST ``bodies[k]`` to ``paths[k]`` (same length)."""
+    if bodies is not None and len(bodies) != len(paths):
+        raise ValueError("one path per body")
     if shutil.which("wrk"):
-        return _wrk(base, paths, connections, seconds, threads)
-    return _python(base, paths, connections, seconds)
+        return _wrk(base, paths, connections, seconds, threads, bodies or [], headers or {})
+    return _python(base, paths, connections, seconds, bodies or [], headers or {})
 
 
-def _wrk(base: str, paths: list[str], connections: int, seconds: int, threads: int) -> LoadResult:
+def _lua_long_string(text: str) -> str:
+    if "]==]" in text:
+        raise ValueError("a request body holds ]==]")
+    return f"[==[{text}]==]"
+
+
+def _wrk(base: str, paths: list[str], connections: int, seconds: int, threads: int, bodies: list[str],
+         headers: dict[str, str]) -> LoadResult:
     quoted = ", ".join(json.dumps(p) for p in paths)  # paths are URL-encoded ASCII: JSON strings are Lua strings
+    lua_bodies = ", ".join(_lua_long_string(b) for b in bodies)
+    lua_headers = ", ".join(f"[{json.dumps(k)}] = {_lua_long_string(v)}" for k, v in headers.items())
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA % {"paths": quoted})
+        script.write(LUA % {"paths": quoted, "bodies": lua_bodies, "headers": lua_headers})
     try:
         out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
                               "--timeout", "10s", "-s", script.name, base], capture_output=True, text=True,
@@ -81,7 +100,8 @@ def _wrk(base: str, paths: list[str], connections: int, seconds: int, threads: i
                       data["p90"] / 1000, data["p99"] / 1000, data["max"] / 1000)
 
 
-def _python(base: str, paths: list[str], connections: int, seconds: int) -> LoadResult:
+def _python(base: str, paths: list[str], connections: int, seconds: int, bodies: list[str],
+            headers: dict[str, str]) -> LoadResult:
     url = urlsplit(base)
     deadline = time.perf_counter() + seconds
     latencies: list[list[float]] = [[] for _ in range(connections)]
@@ -91,11 +111,12 @@ def _python(base: str, paths: list[str], connections: int, seconds: int) -> Load
         k = n
         while time.perf_counter() < deadline:
             path = paths[k % len(paths)]
+            body = bodies[k % len(bodies)] if bodies else None
             k += connections
             start = time.perf_counter()
             try:
                 conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-                conn.request("GET", path)
+                conn.request("POST" if body is not None else "GET", path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 conn.close()

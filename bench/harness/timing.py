@@ -19,11 +19,21 @@ class Download:
 
 def get(base: str, path: str, headers: dict[str, str] | None = None, timeout: float = 900) -> Download:
     """GET ``path`` and read the whole body (plain, no gzip) in 64 KiB reads, discarding it."""
+    return _request("GET", base, path, None, headers, timeout)
+
+
+def post(base: str, path: str, body: str, headers: dict[str, str] | None = None, timeout: float = 900) -> Download:
+    """POST ``body`` to ``path``, read the answer as :func:`get` does."""
+    return _request("POST", base, path, body, headers, timeout)
+
+
+def _request(method: str, base: str, path: str, body: str | None, headers: dict[str, str] | None,
+             timeout: float) -> Download:
     url = urlsplit(base)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
     start = time.perf_counter()
     try:
-        conn.request("GET", path, headers={"Accept-Encoding": "identity", **(headers or {})})
+        conn.request(method, path, body=body, headers={"Accept-Encoding": "identity", **(headers or {})})
         response = conn.getresponse()
         ttfb = time.perf_counter() - start
         size = 0
