@@ -134,7 +134,8 @@ class _Lease:
 
 
 class _Leases:
-    """Process-local leases, per cache object (a test's or a reconfigured cache starts empty)."""
+    """Process-local leases, per cache object: Django gives each thread its own, and a test's or a
+    reconfigured cache starts empty."""
 
     def __init__(self) -> None:
         self._by_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

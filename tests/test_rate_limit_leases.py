@@ -78,7 +78,8 @@ def test_workers_together_never_pass_the_limit(bucket, reservations, monkeypatch
     assert max(amount for amount, _ in reservations) == 5
 
 
-def test_threads_of_one_worker_share_its_leases_safely(bucket):
+def test_threads_of_one_worker_never_pass_the_limit(bucket):
+    """Threads (a gthread worker) reserve and spend concurrently; each has its own cache connection."""
     allowed = []
 
     def hammer():
@@ -92,7 +93,7 @@ def test_threads_of_one_worker_share_its_leases_safely(bucket):
         t.start()
     for t in threads:
         t.join()
-    assert sum(allowed) == 1000  # one lease store: nothing reserved is stranded, nothing counted twice
+    assert sum(allowed) == 1000  # nothing counted twice; every thread spent what it reserved
 
 
 def test_the_window_full_state_ends_with_the_window(bucket, monkeypatch):
