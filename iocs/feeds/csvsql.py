@@ -2,8 +2,8 @@
 
 The Python renderer (:mod:`.renderers.csv` over :mod:`.query` and :mod:`.citations`) spends most of
 a million-IOC feed in Python, row by row. Here PostgreSQL writes the same bytes, already joined
-into one block per range of ids (~450 KB each at the benchmark's density), so Python forwards a few
-hundred strings instead of rendering 700,000 rows; ``defang`` is applied here too. The Python
+into one block per range of ids (~110 KB each at the benchmark's density), so Python forwards a few
+thousand strings instead of rendering 700,000 rows; ``defang`` is applied here too. The Python
 renderer stays the reference (tests compare both byte for byte) and the path for SQLite and for
 small datasets (:func:`available`); a delta's additions come from here, its removals (few, after
 them) from Python. Like :mod:`.citations`, this is the feeds' API layer: it reads ``threats``' tables.
@@ -48,7 +48,12 @@ from .renderers.csv import FORMULA_TRIGGERS
 # What str.split() and str.rstrip() treat as whitespace (every c with c.isspace(); a test checks it).
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
               "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
-RANGE = 2048  # ids per block: ~450 KB of CSV at the benchmark's density (70% of ids published, ~320 B a row)
+# Ids per block: ~110 KB of CSV at the benchmark's density (70% of ids published, ~320 B a row). A block
+# is held whole (by libpq, then as a str), and titles, URLs and values are written by attackers: with
+# every field at its maximum length, full of quotes, a block is 15.5 M characters (62 M with 2048 ids;
+# tests/test_feed_csv_sql_block_bound.py). 512 against 2048 made no measurable difference in speed
+# (the 221 MB feed: 4.54-4.62 s against 4.53 s, bench/run.py --only feeds --feeds csv --runs 3).
+RANGE = 512
 MIN_ROWS = 20_000  # smaller datasets keep the Python renderer (break-even here: ~20,000 rows)
 SPARSE = 0.25  # a dataset under this share of the IOC table takes the sparse citation plan
 MARKER = "/* iocs.feeds.csvsql */"  # names the statement in pg_stat_activity, logs and the tests
