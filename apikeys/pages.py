@@ -12,14 +12,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_POST
 
 from . import services
 from .clearance import clearance_for, tier_of
 from .models import APIKey, FeedToken, Scope
+from .sign_in_limits import limit_sign_in
 from .tiers import Tier
 
 
+@method_decorator(limit_sign_in, name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True

@@ -199,6 +199,9 @@ FEED_WINDOW_CAPS_DAYS = {"public": 30, "researcher": 90, "business": 365, "enter
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# Sign-in attempts (POST /login, /admin/login/) per client address (apikeys.sign_in_limits).
+# The test suite signs in from one address many times a minute; tests/test_sign_in_rate_limit.py sets its own.
+LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="10000/m" if TESTING else "10/m")
 
 #
 # Auth, sessions, security

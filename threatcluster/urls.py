@@ -14,10 +14,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apikeys.sign_in_limits import limit_sign_in
+
 from . import views
 
 admin.site.site_header = "ThreatCluster administration"
 admin.site.site_title = "ThreatCluster"
+admin.site.login = limit_sign_in(admin.site.login)  # password guessing: as /login (apikeys.sign_in_limits)
 
 urlpatterns = [
     # The reverse lookup is the hottest route (SIEM enrichment): matched first, before the ~40
