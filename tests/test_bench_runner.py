@@ -4,6 +4,7 @@ load generator counts requests and errors, its report replaces its own section o
 No timing is asserted (speed goals live in bench/, never in the test suite)."""
 
 import importlib.util
+import json
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -65,6 +66,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"ok")
 
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        ok = self.path == "/batch" and self.headers.get("Authorization") == "Token t" and len(body["values"]) == 2
+        self.send_response(200 if ok else 400)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
     def log_message(self, *args):
         pass
 
@@ -83,6 +92,23 @@ def test_the_python_load_generator_counts_requests_and_errors(http_base):
     assert good.requests > 0 and good.errors == 0 and good.rps > 0
     assert 0 < good.p50_ms <= good.p99_ms <= good.max_ms
     assert bad.requests > 0 and bad.errors == bad.requests
+
+
+def test_the_load_generators_post_each_body_with_the_headers(http_base):
+    bodies = [json.dumps({"values": ["a", "b"]}), json.dumps({"values": ["c", "d"]})]
+    headers = {"Authorization": "Token t", "Content-Type": "application/json"}
+    good = load._python(http_base, ["/batch"] * 2, connections=2, seconds=1, bodies=bodies, headers=headers)
+    assert good.requests > 0 and good.errors == 0
+    bad = load._python(http_base, ["/batch"] * 2, connections=2, seconds=1, bodies=bodies)  # no credentials
+    assert bad.requests > 0 and bad.errors == bad.requests
+    # wrk gets the same requests from its Lua script (long strings: quotes in JSON need no escaping)
+    script = load.LUA % {"paths": '"/batch"', "bodies": load._lua_long_string(bodies[0]),
+                         "headers": '["Authorization"] = ' + load._lua_long_string("Token t")}
+    assert '[==[{"values": ["a", "b"]}]==]' in script and 'wrk.format("POST", paths[k], headers, bodies[k])' in script
+    with pytest.raises(ValueError):
+        load._lua_long_string("]==]")
+    with pytest.raises(ValueError):
+        load.run(http_base, ["/batch"], bodies=bodies)  # one path per body
 
 
 def test_the_report_replaces_its_own_section_and_keeps_the_rest(tmp_path):

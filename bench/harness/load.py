@@ -100,8 +100,8 @@ def _wrk(base: str, paths: list[str], connections: int, seconds: int, threads: i
                       data["p90"] / 1000, data["p99"] / 1000, data["max"] / 1000)
 
 
-def _python(base: str, paths: list[str], connections: int, seconds: int, bodies: list[str],
-            headers: dict[str, str]) -> LoadResult:
+def _python(base: str, paths: list[str], connections: int, seconds: int, bodies: list[str] | None = None,
+            headers: dict[str, str] | None = None) -> LoadResult:
     url = urlsplit(base)
     deadline = time.perf_counter() + seconds
     latencies: list[list[float]] = [[] for _ in range(connections)]
@@ -116,7 +116,7 @@ def _python(base: str, paths: list[str], connections: int, seconds: int, bodies:
             start = time.perf_counter()
             try:
                 conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-                conn.request("POST" if body is not None else "GET", path, body=body, headers=headers)
+                conn.request("POST" if body is not None else "GET", path, body=body, headers=headers or {})
                 response = conn.getresponse()
                 response.read()
                 conn.close()
