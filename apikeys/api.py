@@ -64,8 +64,21 @@ def exception_handler(exc, context) -> Response | None:
                                    retry_after=exc.wait)
     elif isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
-        response.data = error_body(codes if isinstance(codes, str) else exc.default_code, str(exc.detail))
+        response.data = error_body(codes if isinstance(codes, str) else exc.default_code, str(exc.detail),
+                                   **getattr(exc, "extra", {}))
     return response
+
+
+class Gone(exceptions.APIException):
+    """410: the resource existed and was withdrawn for good; ``extra`` joins the JSON body."""
+
+    status_code = status.HTTP_410_GONE
+    default_detail = "This resource was withdrawn."
+    default_code = "gone"
+
+    def __init__(self, detail: str, **extra) -> None:
+        super().__init__(detail)
+        self.extra = extra
 
 
 class TCAPIView(APIView):

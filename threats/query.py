@@ -16,7 +16,7 @@ from django.db.models import F, Lookup, Q, Subquery
 from apikeys.tlp import TLP
 from iocs.models import IOC, Status
 
-from .models import Article, AttackPattern, Malware, Sighting, Threat, ThreatActor, Vulnerability
+from .models import Article, AttackPattern, Malware, Sighting, Threat, ThreatActor, ThreatWithdrawal, Vulnerability
 from .stix import INDICATOR_FIELDS
 from .stix.db import StixTime
 
@@ -31,6 +31,23 @@ LISTED_STATUSES = (Status.CONFIRMED, Status.PENDING)
 
 class ThreatNotFound(LookupError):
     """No threat has this public id (or the id is not 8 hex characters)."""
+
+
+class ThreatWithdrawn(ThreatNotFound):
+    """The threat was deleted or merged into another (``ThreatWithdrawal``), and the caller could see it.
+
+    ``survivor`` is the public id of the threat it was merged into, when the caller may see that one.
+    """
+
+    def __init__(self, public_id: str, cause: str, survivor: str | None) -> None:
+        self.public_id, self.cause, self.survivor = public_id, cause, survivor
+        if survivor:
+            message = f"This threat was merged into {survivor}."
+        elif cause == "merged":
+            message = "This threat was merged into another one."
+        else:
+            message = "This threat was deleted."
+        super().__init__(message)
 
 
 class ThreatAboveClearance(PermissionError):
@@ -79,10 +96,25 @@ def find_threat(public_id: str, clearance: int) -> Threat:
         raise ThreatNotFound(public_id)
     threat = Threat.objects.filter(public_id=key).first()
     if threat is None:
+        _raise_if_withdrawn(key, clearance)
         raise ThreatNotFound(public_id)
     if threat.tlp > clearance:
         raise ThreatAboveClearance(threat.tlp, TLP(clearance))
     return threat
+
+
+def _raise_if_withdrawn(public_id: str, clearance: int) -> None:
+    """:class:`ThreatWithdrawn` for an id the caller could see before it was withdrawn (else nothing:
+    an id that was above the caller's clearance stays unknown to them)."""
+    gone = (ThreatWithdrawal.objects.filter(public_id=public_id, tlp__lte=clearance)
+            .order_by("-at", "-id").values("cause", "merged_into").first())
+    if gone is None:
+        return
+    survivor = None
+    if gone["merged_into"]:
+        survivor = (Threat.objects.filter(uuid=gone["merged_into"], tlp__lte=clearance)
+                    .values_list("public_id", flat=True).first())
+    raise ThreatWithdrawn(public_id, gone["cause"], survivor)
 
 
 def load_threat_graph(public_id: str, clearance: int, *,

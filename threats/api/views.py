@@ -2,7 +2,8 @@
 
 Thin views: validate the parameters, load the graph with ``threats.query``, hand it to a renderer.
 ``{id}`` is the 8-hex public id. A threat above the caller's clearance is a 403 for an authenticated
-caller, and the same 404 as an unknown id for an anonymous one (its existence does not leak).
+caller, and the same 404 as an unknown id for an anonymous one (its existence does not leak). A
+threat deleted or merged away is a 410 for callers who could see it, naming the survivor of a merge.
 """
 
 from __future__ import annotations
@@ -15,14 +16,21 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 
-from apikeys.api import TCAPIView
+from apikeys.api import Gone, TCAPIView
 from apikeys.tiers import Tier
 from apikeys.tlp import TLP
 from iocs.models import Status
 from iocs.stats import PendingCountHeaderMixin
 
 from .. import ioc_lists, navigator
-from ..query import LISTED_STATUSES, ThreatAboveClearance, ThreatGraph, ThreatNotFound, load_threat_graph
+from ..query import (
+    LISTED_STATUSES,
+    ThreatAboveClearance,
+    ThreatGraph,
+    ThreatNotFound,
+    ThreatWithdrawn,
+    load_threat_graph,
+)
 from ..stix import MEDIA_TYPE as STIX_MEDIA_TYPE
 from ..stix.graph import LaxerMarkingRequested, threat_bundle_json
 from .renderers import CSVRenderer, JSONRenderer, STIXRenderer, TextRenderer
@@ -34,6 +42,8 @@ ERRORS = {code: OpenApiResponse(OpenApiTypes.OBJECT, description=text) for code,
     (401, "Missing or invalid credentials."),
     (403, "Missing tier or scope, or the threat is above the caller's TLP clearance."),
     (404, "No threat with this id (or, for anonymous callers, one above their clearance)."),
+    (410, "The threat was deleted, or merged into another: ``merged_into`` and ``link`` name the survivor "
+          "when the caller may see it."),
 )}
 STATUS_PARAM = OpenApiParameter("status", str, enum=list(STATUS_CHOICES), default="all",
                                 description="IOC statuses listed: confirmed and pending (all), or one of them. "
@@ -65,12 +75,21 @@ class ThreatExportView(TCAPIView):
     def load(self, public_id: str, statuses=LISTED_STATUSES) -> ThreatGraph:
         try:
             return load_threat_graph(public_id, self.clearance, statuses=statuses)
+        except ThreatWithdrawn as gone:
+            survivor = {"merged_into": gone.survivor, "link": self.survivor_link(gone)} if gone.survivor else {}
+            raise Gone(str(gone), **survivor) from None
         except ThreatNotFound:
             raise exceptions.NotFound("No threat with this id.") from None
         except ThreatAboveClearance as exc:
             if not self.request.user.is_authenticated:
                 raise exceptions.NotFound("No threat with this id.") from None
             raise exceptions.PermissionDenied(str(exc)) from None
+
+    def survivor_link(self, gone: ThreatWithdrawn) -> str:
+        """This same request's URL for the survivor of a merge (same format, same parameters)."""
+        parts = [gone.survivor if part.lower() == gone.public_id else part for part in self.request.path.split("/")]
+        query = self.request.META.get("QUERY_STRING", "")
+        return self.request.build_absolute_uri("/".join(parts) + (f"?{query}" if query else ""))
 
     def base_url(self) -> str:
         return settings.SITE_URL or self.request.build_absolute_uri("/").rstrip("/")

@@ -19,7 +19,7 @@ from iocs.models import IOC, Status
 from iocs.pages import keyset
 from iocs.pages.views import bad_request
 
-from ..query import ThreatAboveClearance, ThreatNotFound, load_threat_graph
+from ..query import ThreatAboveClearance, ThreatNotFound, ThreatWithdrawn, load_threat_graph
 from . import query
 
 ID_FORMATS = (("IOCs (txt)", "iocs?format=txt"), ("IOCs (CSV)", "iocs?format=csv"), ("IOCs (JSON)", "iocs?format=json"),
@@ -101,6 +101,11 @@ def threat_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     clearance = clearance_for(request.user)
     try:
         graph = load_threat_graph(public_id, clearance, statuses=())
+    except ThreatWithdrawn as gone:
+        context = {"status": 410, "message": str(gone)}
+        if gone.survivor:
+            context["link"] = (f"/threats/{gone.survivor}", f"Go to threat {gone.survivor}")
+        return render(request, "error.html", context, status=410)
     except ThreatNotFound:
         return render(request, "error.html", {"status": 404, "message": "No threat with this id."}, status=404)
     except ThreatAboveClearance as exc:
