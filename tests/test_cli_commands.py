@@ -62,6 +62,30 @@ def test_lookup_one_value_and_a_batch(live_server, capsys, world):
     assert [r["found"] for r in batch.json()] == [True, False]
 
 
+def test_lookup_reads_values_from_stdin_in_batches(live_server, capsys, monkeypatch, world):
+    """``-`` reads a log extract; 250 values go as three calls of at most 100, answers in input order."""
+    import io
+
+    from iocs.lookup.params import MAX_BATCH
+    from threatcluster import cli
+
+    assert cli.LOOKUP_BATCH == MAX_BATCH
+    unknown = [f"198.51.100.{n % 250}" for n in range(247)]
+    lines = ["# extracted from proxy logs", "", *unknown[:120], "c2.example.net", *unknown[120:], "drop.example.org"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    calls = []
+    real = cli.Client.request
+    monkeypatch.setattr(cli.Client, "request", lambda self, method, path, **kw: calls.append(method) or
+                        real(self, method, path, **kw))
+    out = run(capsys, live_server.url, "lookup", "-", "drop[.]example[.]org", "--json", token=world["token"])
+    assert out.code == 0, out.err
+    results = out.json()
+    assert len(results) == 250 and calls == ["POST"] * 3
+    assert [r["query"] for r in results] == [*unknown[:120], "c2.example.net", *unknown[120:], "drop.example.org",
+                                             "drop[.]example[.]org"]
+    assert [r["found"] for r in results].count(True) == 3
+
+
 def test_threat_stix_iocs_and_navigator(live_server, capsys, tmp_path, world):
     threat_id = world["threat"].public_id
     bundle = tmp_path / "t.json"

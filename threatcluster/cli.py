@@ -2,7 +2,7 @@
 
     threatcluster feed [--format csv] [--confidence high] [--types domain,ipv4] [--days 7] [-o FILE]
     threatcluster export [--format csv] [--hours 24] [-o FILE]
-    threatcluster lookup VALUE [VALUE ...] [--type domain] [--limit 20]
+    threatcluster lookup VALUE [VALUE ...] [--type domain] [--limit 20]   (- reads values from stdin)
     threatcluster threat ID iocs|stix|navigator [--format csv] [--tlp amber] [-o FILE]
     threatcluster misp pull DIR [--public]
 
@@ -31,6 +31,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_401, EXIT_403, EXIT_404, EXIT_429, EXIT_NE
 STATUS_EXIT = {401: EXIT_401, 403: EXIT_403, 404: EXIT_404, 429: EXIT_429}
 USER_AGENT = "threatcluster-cli/1.0"
 CHUNK = 64 * 1024
+LOOKUP_BATCH = 100  # values per POST /api/iocs/lookup (the server's maximum)
 
 
 class CLIError(Exception):
@@ -151,17 +152,36 @@ def cmd_export(client: Client, args: argparse.Namespace) -> int:
     return download(client, path, _feed_params(args), args.output, label="export")
 
 
+def lookup_values(values: list[str], stdin: IO[str]) -> list[str]:
+    """The values to look up: ``-`` stands for standard input, one value a line (blank lines and
+    ``#`` comments skipped), so log extracts can be piped in."""
+    out: list[str] = []
+    for value in values:
+        if value != "-":
+            out.append(value)
+            continue
+        for line in stdin:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                out.append(line)
+    return out
+
+
 def cmd_lookup(client: Client, args: argparse.Namespace) -> int:
-    if len(args.values) == 1:
+    values = lookup_values(args.values, sys.stdin)
+    if not values:
+        raise CLIError("no values to look up", EXIT_USAGE)
+    if len(values) == 1:
         response = client.request("GET", "api/iocs/lookup",
-                                  params={"value": args.values[0], "type": args.type, "limit": args.limit})
+                                  params={"value": values[0], "type": args.type, "limit": args.limit})
         results = [response.json()]
-    else:
-        body = {"values": args.values, **({"type": args.type} if args.type else {}),
-                **({"limit": args.limit} if args.limit else {})}
-        response = client.request("POST", "api/iocs/lookup", json_body=body)
-        data = response.json()
-        results = data.get("results", data) if isinstance(data, dict) else data
+    else:  # batches of the server's maximum, in order: one call per LOOKUP_BATCH values
+        results = []
+        options = {**({"type": args.type} if args.type else {}), **({"limit": args.limit} if args.limit else {})}
+        for start in range(0, len(values), LOOKUP_BATCH):
+            body = {"values": values[start:start + LOOKUP_BATCH], **options}
+            data = client.request("POST", "api/iocs/lookup", json_body=body).json()
+            results += data.get("results", data) if isinstance(data, dict) else data
     if args.json:
         print(json.dumps(results if len(results) > 1 else results[0], indent=2))
         return EXIT_OK
@@ -245,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(func=cmd_export)
 
     lookup = sub.add_parser("lookup", help="which clusters mention these values")
-    lookup.add_argument("values", nargs="+")
+    lookup.add_argument("values", nargs="+", help=f"values to look up; - reads them from stdin, one a line "
+                        f"(more than one: batches of {LOOKUP_BATCH}, a feed token or key needed)")
     lookup.add_argument("--type")
     lookup.add_argument("--limit", type=int)
     lookup.add_argument("--json", action="store_true", help="print the raw JSON")
