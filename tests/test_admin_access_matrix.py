@@ -46,7 +46,7 @@ def admin_routes(rows) -> list[str]:
         f"/admin/threats/threat/{rows['threat'].pk}/split/{rows['article'].pk}/",
         "/admin/threats/article/", "/admin/threats/sighting/", "/admin/threats/source/",
         "/admin/threats/threatactor/", "/admin/threats/malware/", "/admin/threats/attackpattern/",
-        "/admin/threats/vulnerability/",
+        "/admin/threats/vulnerability/", "/admin/threats/threatwithdrawal/",
         "/admin/apikeys/apikey/", "/admin/apikeys/apikey/add/", f"/admin/apikeys/apikey/{rows['key'].pk}/change/",
         "/admin/apikeys/feedtoken/", f"/admin/apikeys/feedtoken/{rows['token'].pk}/change/",
         "/admin/apikeys/profile/",

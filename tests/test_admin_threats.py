@@ -68,6 +68,10 @@ def test_merge_action(client, staff, world):
     assert Article.objects.filter(threat=a).count() == 3 and Sighting.objects.filter(threat=a).count() == 3
     assert set(IOC.objects.values_list("tlp", flat=True)) == {TLP.AMBER}
     assert Threat.objects.get(pk=a.pk).tlp == TLP.AMBER
+    # The merged-away part is in the withdrawal log, read-only, linked to its survivor.
+    log = client.get("/admin/threats/threatwithdrawal/").content.decode()
+    assert b.public_id in log and f'<a href="/admin/threats/threat/{a.pk}/change/">{a.public_id}</a>' in log
+    assert client.get("/admin/threats/threatwithdrawal/add/").status_code == 403
 
 
 def test_merge_needs_two_threats(client, staff, world):

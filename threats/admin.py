@@ -21,7 +21,17 @@ from apikeys.tlp import TLP
 from iocs.admin_paging import LargeTableAdmin, bounded_count
 
 from . import services
-from .models import Article, AttackPattern, Malware, Sighting, Source, Threat, ThreatActor, Vulnerability
+from .models import (
+    Article,
+    AttackPattern,
+    Malware,
+    Sighting,
+    Source,
+    Threat,
+    ThreatActor,
+    ThreatWithdrawal,
+    Vulnerability,
+)
 
 MAX_MERGE = 20
 ARTICLES_SHOWN = 200
@@ -182,6 +192,34 @@ class SightingAdmin(LargeTableAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ThreatWithdrawal)
+class ThreatWithdrawalAdmin(admin.ModelAdmin):
+    """Read-only: the log of threats deleted or merged away (TAXII revokes their Reports, their ids
+    answer 410); written when a threat is deleted, never by hand."""
+
+    list_display = ("public_id", "title", "cause", "merged_into_link", "tlp", "at")
+    list_filter = ("cause",)
+    search_fields = ("=public_id", "title")
+    ordering = ("-at", "-id")
+
+    @admin.display(description="merged into")
+    def merged_into_link(self, obj: ThreatWithdrawal) -> str:
+        survivor = Threat.objects.filter(uuid=obj.merged_into).first() if obj.merged_into else None
+        if survivor is None:
+            return "-"
+        return format_html('<a href="{}">{}</a>', reverse("admin:threats_threat_change", args=[survivor.pk]),
+                           survivor.public_id)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
