@@ -120,3 +120,21 @@ def test_a_rolled_back_delete_and_the_demo_flush_log_nothing(parts):
     assert not ThreatWithdrawal.objects.exists()
     flush_demo_data()
     assert not Threat.objects.exists() and not ThreatWithdrawal.objects.exists()
+
+
+def test_a_threat_deleted_while_a_page_is_built_is_skipped_not_a_500(client, callers, parts, monkeypatch):
+    """The page lists the threats, then loads each one's graph: a delete in between drops that slot."""
+    from threats.query import ThreatNotFound
+    from threats.taxii import threat_graphs
+
+    a, b = parts
+    real = threat_graphs.load_threat_graph
+
+    def racing(public_id, clearance, **kwargs):
+        if public_id == a.public_id:
+            raise ThreatNotFound(public_id)  # deleted after the list was read
+        return real(public_id, clearance, **kwargs)
+
+    monkeypatch.setattr(threat_graphs, "load_threat_graph", racing)
+    listed = reports(callers["business"], client)
+    assert report_id(b.uuid) in listed and report_id(a.uuid) not in listed

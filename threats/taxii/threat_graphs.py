@@ -33,7 +33,7 @@ from apikeys.tlp import TLP
 from iocs.models import IOC
 
 from ..models import AttackPattern, Malware, Sighting, Threat, ThreatActor, Vulnerability
-from ..query import LISTED_STATUSES, load_threat_graph
+from ..query import LISTED_STATUSES, ThreatAboveClearance, ThreatNotFound, load_threat_graph
 from ..stix.graph import (
     actor_id,
     attack_pattern_id,
@@ -208,8 +208,12 @@ def _threats(query: ObjectQuery, clearance: int, candidates: set[int] | None):
 
 def _slot(threat_pk: int, public_id: str, clearance: int, vis: Visible, base_url: str) -> list[dict | None]:
     """The threat's bundle objects in bundle order; None for those listed elsewhere (indicators, the Identity,
-    markings: their own streams; entities and relationships a later threat holds)."""
-    graph = load_threat_graph(public_id, clearance, statuses=LISTED_STATUSES)
+    markings: their own streams; entities and relationships a later threat holds). Empty for a threat
+    deleted, merged or made stricter since the page's list of threats was read."""
+    try:
+        graph = load_threat_graph(public_id, clearance, statuses=LISTED_STATUSES)
+    except (ThreatNotFound, ThreatAboveClearance):
+        return []
     ioc_keys = {row["id"]: indicator_id(row["type"], row["value"]) for row in graph.iocs}
     objects = threat_bundle(graph, base_url=base_url)["objects"]
     taken = _later_ids(threat_pk, vis, objects, ioc_keys, clearance)
