@@ -71,6 +71,9 @@ def test_a_merged_part_is_revoked_and_points_at_the_survivor(client, callers, pa
     assert [r.get("revoked") for r in whole[report_id(a.uuid)]] == [True]  # listed once, as it is now
     one = researcher.get(client, f"{OBJECTS}{report_id(a.uuid)}/").json()
     assert [o["revoked"] for o in one["objects"]] == [True]
+    manifest = [e for page in walk(researcher, client, collection_url("threats", "manifest/"), limit=5)
+                for e in page["objects"] if e["id"] == report_id(a.uuid)]
+    assert [e["version"] for e in manifest] == [revoked["modified"]]
     assert_valid("validate_stix.py", data={"type": "bundle", "id": "bundle--5c0e9a34-7d2f-4b51-9e1a-6f3b8c2d4e70",
                                             "objects": objects(researcher, client)})
 
