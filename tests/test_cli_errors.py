@@ -43,6 +43,18 @@ def test_an_unknown_threat_exits_5(live_server, capsys, creds):
     assert out.code == cli.EXIT_404 == 5 and "HTTP 404" in out.err
 
 
+def test_a_merged_threat_exits_5_naming_its_survivor(live_server, capsys, creds):
+    from apikeys.tlp import TLP
+    from tests.threat_fixtures import make_threat
+    from threats import services
+
+    part = make_threat(TLP.CLEAR, with_iocs=False)
+    survivor = make_threat(TLP.CLEAR, public_id="1b2c3d4e", title="Survivor", with_iocs=False)
+    services.merge_threats(survivor, [part])
+    out = run(capsys, live_server.url, "threat", part.public_id, "stix")
+    assert out.code == cli.EXIT_404 and f"HTTP 410: This threat was merged into {survivor.public_id}." in out.err
+
+
 def test_rate_limited_exits_6_with_retry_after(live_server, capsys, settings, creds):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "feeds": {**settings.RATE_LIMITS["feeds"], "researcher": "1/h"}}
     assert run(capsys, live_server.url, "feed", token=creds["token"]).code == 0

@@ -10,7 +10,8 @@ The server, feed token and API key come from ``--url``/``--token``/``--api-key``
 (``THREATCLUSTER_URL``, ``THREATCLUSTER_TOKEN``, ``THREATCLUSTER_API_KEY``). With an API key the
 ``/api/public/v1/`` twins are used. Downloads stream to stdout or a file with a progress bar, and
 repeated pulls send the stored ETag so an unchanged feed costs a 304. Exit codes: 0 success (or not
-modified), 1 other error, 2 usage, 3 not authenticated (401), 4 forbidden (403), 5 not found (404),
+modified), 1 other error, 2 usage, 3 not authenticated (401), 4 forbidden (403), 5 not found (404; 410
+for a threat merged or deleted, the message naming the survivor),
 6 rate limited (429, with the server's Retry-After), 7 network failure.
 """
 
@@ -28,7 +29,7 @@ import requests
 from tqdm import tqdm
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_401, EXIT_403, EXIT_404, EXIT_429, EXIT_NETWORK = 0, 1, 2, 3, 4, 5, 6, 7
-STATUS_EXIT = {401: EXIT_401, 403: EXIT_403, 404: EXIT_404, 429: EXIT_429}
+STATUS_EXIT = {401: EXIT_401, 403: EXIT_403, 404: EXIT_404, 410: EXIT_404, 429: EXIT_429}  # 410: merged/deleted
 USER_AGENT = "threatcluster-cli/1.0"
 CHUNK = 64 * 1024
 LOOKUP_BATCH = 100  # values per POST /api/iocs/lookup (the server's maximum)
