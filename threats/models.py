@@ -233,7 +233,11 @@ class ThreatWithdrawal(models.Model):
     at = models.DateTimeField(default=timezone.now, help_text="When the threat was withdrawn.")
 
     class Meta:
-        indexes = [models.Index(fields=["at", "id"], name="threat_withdrawn_at_idx")]
+        indexes = [
+            models.Index(fields=["at", "id"], name="threat_withdrawn_at_idx"),  # TAXII: keyset by withdrawal
+            models.Index(fields=["uuid", "id"], name="threat_withdrawn_uuid_idx"),  # the latest entry per threat
+            models.Index(fields=["public_id"], name="threat_withdrawn_public_idx"),  # 410 for an old id
+        ]
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.title} ({self.cause} at {self.at:%Y-%m-%dT%H:%M:%SZ})"
