@@ -183,16 +183,25 @@ def _report(b: _Builder, base_url: str) -> dict:
         if article.title:
             ref["description"] = article.title
         refs.append(ref)
-    report = {
-        "type": "report", "spec_version": "2.1", "id": report_id(threat.uuid),
-        "created_by_ref": b.identity_id, "created": created, "modified": modified,
-        "name": threat.title, "report_types": ["threat-report"], "published": created,
-        "object_refs": [o["id"] for o in b.objects] or [b.identity_id],
-        "external_references": refs, "object_marking_refs": [b.marking],
-    }
+    report = report_object(threat.uuid, title=threat.title, created=created, modified=modified,
+                           identity_id=b.identity_id, marking=b.marking,
+                           object_refs=[o["id"] for o in b.objects] or [b.identity_id], external_references=refs)
     if threat.summary:
         report["description"] = threat.summary
     return report
+
+
+def report_object(threat_uuid, *, title: str, created: str, modified: str, identity_id: str, marking: str,
+                  object_refs: list[str], **extra) -> dict:
+    """A threat's Report: the live one above, and the revoked last version of a withdrawn threat
+    (``threats.taxii.withdrawn``), so both carry the same id, name, dates and shape. ``extra``
+    properties come before the marking."""
+    return {
+        "type": "report", "spec_version": "2.1", "id": report_id(threat_uuid),
+        "created_by_ref": identity_id, "created": created, "modified": modified,
+        "name": title, "report_types": ["threat-report"], "published": created,
+        "object_refs": object_refs, **extra, "object_marking_refs": [marking],
+    }
 
 
 def threat_bundle(graph: ThreatGraph, *, tlp: int | None = None, base_url: str = "") -> dict:

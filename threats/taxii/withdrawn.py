@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef
 
 from .. import stix
 from ..models import Threat, ThreatWithdrawal
-from ..stix.graph import report_id
+from ..stix.graph import report_id, report_object
 from .indicators import keyset
 from .pages import Entry
 from .params import ObjectQuery, Position
@@ -39,13 +39,9 @@ def revoked_report(row: dict, survivor_visible: bool) -> dict:
     modified = stix.stix_time(max(row["at"], row["updated_at"] + MILLISECOND))
     identity = stix.publisher_identity_id()
     refs = [report_id(row["merged_into"])] if row["merged_into"] and survivor_visible else [identity]
-    return {
-        "type": "report", "spec_version": "2.1", "id": report_id(row["uuid"]),
-        "created_by_ref": identity, "created": created, "modified": max(created, modified),
-        "name": row["title"], "report_types": ["threat-report"], "published": created,
-        "object_refs": refs, "revoked": True, "description": DESCRIPTIONS[row["cause"]],
-        "object_marking_refs": [stix.marking_id(row["tlp"])],
-    }
+    return report_object(row["uuid"], title=row["title"], created=created, modified=max(created, modified),
+                         identity_id=identity, marking=stix.marking_id(row["tlp"]), object_refs=refs,
+                         revoked=True, description=DESCRIPTIONS[row["cause"]])
 
 
 def withdrawn_stream(clearance: int, query: ObjectQuery) -> tuple[list[Entry], Position | None]:
