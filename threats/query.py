@@ -19,6 +19,7 @@ from iocs.models import IOC, Status
 from .models import Article, AttackPattern, Malware, Sighting, Threat, ThreatActor, ThreatWithdrawal, Vulnerability
 from .stix import INDICATOR_FIELDS
 from .stix.db import StixTime
+from .withdrawals import visible_survivors
 
 PUBLIC_ID = re.compile(r"[0-9a-f]{8}")
 IOC_FIELDS = (*INDICATOR_FIELDS, "id", "last_seen", "tlp", "source_count")
@@ -43,7 +44,7 @@ class ThreatWithdrawn(ThreatNotFound):
         self.public_id, self.cause, self.survivor = public_id, cause, survivor
         if survivor:
             message = f"This threat was merged into {survivor}."
-        elif cause == "merged":
+        elif cause == ThreatWithdrawal.Cause.MERGED:
             message = "This threat was merged into another one."
         else:
             message = "This threat was deleted."
@@ -110,10 +111,7 @@ def _raise_if_withdrawn(public_id: str, clearance: int) -> None:
             .order_by("-at", "-id").values("cause", "merged_into").first())
     if gone is None:
         return
-    survivor = None
-    if gone["merged_into"]:
-        survivor = (Threat.objects.filter(uuid=gone["merged_into"], tlp__lte=clearance)
-                    .values_list("public_id", flat=True).first())
+    survivor = visible_survivors([gone["merged_into"]], clearance).get(gone["merged_into"])
     raise ThreatWithdrawn(public_id, gone["cause"], survivor)
 
 

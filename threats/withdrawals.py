@@ -43,3 +43,12 @@ def mark_merged(threat_ids: Iterable[int], survivor: Threat) -> int:
     """Name the survivor of a merge in the log rows its deleted parts just wrote."""
     return (ThreatWithdrawal.objects.filter(threat_id__in=list(threat_ids), cause=ThreatWithdrawal.Cause.DELETED)
             .update(cause=ThreatWithdrawal.Cause.MERGED, merged_into=survivor.uuid))
+
+
+def visible_survivors(uuids: Iterable, clearance: int) -> dict:
+    """The public id of each surviving threat (by uuid) that a caller of ``clearance`` may see: a
+    merge takes the strictest TLP of its parts, so a part's reader may not see where it went."""
+    uuids = [u for u in uuids if u]
+    if not uuids:
+        return {}
+    return dict(Threat.objects.filter(uuid__in=uuids, tlp__lte=clearance).values_list("uuid", "public_id"))

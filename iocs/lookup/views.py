@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -39,12 +41,13 @@ class LookupView(PendingCountHeaderMixin, TCAPIView):
         """A batch is bulk IOC reading: API keys need ``iocs:read`` (one public lookup needs nothing)."""
         return "iocs:read" if self.request.method == "POST" else None
 
+    @cached_property
+    def threats_base(self) -> str:
+        """Built once per request (a view instance serves one), not once per cluster."""
+        return settings.SITE_URL + "/threats/" if settings.SITE_URL else self.request.build_absolute_uri("/threats/")
+
     def link(self, public_id: str) -> str:
-        base = self.__dict__.get("_threats_base")
-        if base is None:  # once per request, not once per cluster
-            base = self._threats_base = settings.SITE_URL + "/threats/" if settings.SITE_URL \
-                else self.request.build_absolute_uri("/threats/")
-        return base + public_id
+        return self.threats_base + public_id
 
     @extend_schema(
         summary="Look up one IOC value",

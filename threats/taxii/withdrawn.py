@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef
 from .. import stix
 from ..models import Threat, ThreatWithdrawal
 from ..stix.graph import report_id, report_object
+from ..withdrawals import visible_survivors
 from .indicators import keyset
 from .pages import Entry
 from .params import ObjectQuery, Position
@@ -64,9 +65,7 @@ def withdrawn_stream(clearance: int, query: ObjectQuery) -> tuple[list[Entry], P
     if not query.ids and len(rows) > query.limit:
         rows = rows[: query.limit]
         horizon = Position(rows[-1]["at"], WITHDRAWN, rows[-1]["id"])
-    survivors = {u for u in (row["merged_into"] for row in rows) if u}
-    visible = set(Threat.objects.filter(uuid__in=survivors, tlp__lte=clearance).values_list("uuid", flat=True)) \
-        if survivors else set()
+    visible = visible_survivors({row["merged_into"] for row in rows}, clearance)
     entries = []
     for row in rows:
         obj = revoked_report(row, row["merged_into"] in visible)
