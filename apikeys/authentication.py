@@ -15,6 +15,7 @@ import base64
 import binascii
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
@@ -105,6 +106,12 @@ class FeedTokenAuthentication(BaseAuthentication):
 
 class QuietSessionAuthentication(SessionAuthentication):
     """Session auth that names a scheme, so a missing login is a 401 with WWW-Authenticate, not a 403."""
+
+    def authenticate(self, request: Request):
+        """No session cookie, no session: skip loading Django's lazy user (most API calls carry none)."""
+        if settings.SESSION_COOKIE_NAME not in request._request.COOKIES:
+            return None
+        return super().authenticate(request)
 
     def authenticate_header(self, request: Request) -> str:
         return 'Token realm="threatcluster"'
