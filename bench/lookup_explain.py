@@ -6,7 +6,8 @@
 Prints the plans of the two lookup queries (one value, a batch of 100), fails (exit 1) if any of
 them reads a table sequentially, and times ``lookup()`` and the in-process HTTP view (auth, rate
 limiting off, JSON rendering) for single values and batches. Concurrency and gunicorn numbers
-belong to ``bench/run.py``; this script isolates the query path.
+belong to ``bench/run.py``; this script isolates the query path, so the process's memo of answers
+(``iocs/lookup/memo.py``) is off: every call is a query.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "threatcluster.settings")
 os.environ.setdefault("DEBUG", "1")
+os.environ["LOOKUP_MEMO_ROWS"] = "0"
 
 import django
 

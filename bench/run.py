@@ -283,7 +283,7 @@ def measure_batch_lookup(args, srv: Gunicorn, token: str, get_rps: float, rep: r
         rep.notes.append(f"Batch lookup load errors: {sum(r.errors for r in runs)}.")
 
 
-def measure_lookup(args, srv: Gunicorn, rep: report.Report) -> float:
+def measure_lookup(args, srv: Gunicorn, rep: report.Report) -> tuple[float, float]:
     rep.load_average("lookup")
     paths = lookup_paths()
     probe = timing.get(srv.base, paths[0])
@@ -323,7 +323,26 @@ def measure_lookup(args, srv: Gunicorn, rep: report.Report) -> float:
     if lk["errors"] or tv["errors"]:
         rep.notes.append(f"Load errors (connect/read/timeouts/non-2xx): lookup {lk['errors']}, "
                          f"/livez {tv['errors']}.")
-    return lk["rps"]
+    return lk["rps"], tv["rps"]
+
+
+def measure_lookup_unremembered(args, artifacts: Path, livez_rps: float, rep: report.Report) -> None:
+    """The same load on a server whose workers remember no answer (``LOOKUP_MEMO_ROWS=0``): every
+    request queried, as for values a worker never saw or right after a write emptied its memo. The
+    values above repeat (2,200 of them), so after their first pass the workers answer from memory."""
+    env = {**server_env(artifacts), "LOOKUP_MEMO_ROWS": "0"}
+    srv = Gunicorn(ROOT, args.port + 1, env, workers=2)
+    srv.start()
+    try:
+        paths = lookup_paths()
+        load.run(srv.base, paths, connections=args.connections, seconds=2)
+        runs = [load.run(srv.base, paths, connections=args.connections, seconds=args.seconds)
+                for _ in range(args.load_runs)]
+    finally:
+        srv.stop()
+    rps, p99 = median([r.rps for r in runs]), median([r.p99_ms for r in runs])
+    rep.add(Row("lookup GET, no memo (`LOOKUP_MEMO_ROWS=0`: every request queried): requests/s, p99",
+                f"{rps:.0f}/s, p99 {p99:.1f} ms", f"/livez above: {livez_rps:.0f}/s", ratio(rps, livez_rps)))
 
 
 #
@@ -451,8 +470,11 @@ def main() -> int:
                 if "feeds" in wanted:
                     measure_feeds(args, srv, db_url, token, Path(tmp), rep)
                 if "lookup" in wanted:
-                    get_rps = measure_lookup(args, srv, rep)
+                    get_rps, livez_rps = measure_lookup(args, srv, rep)
                     measure_batch_lookup(args, srv, token, get_rps, rep)
+                    srv.stop()  # the two cores to itself
+                    measure_lookup_unremembered(args, Path(tmp), livez_rps, rep)
+                    srv.start()
                 if "exports" in wanted:
                     measure_exports(args, srv, token, rep)
             finally:

@@ -31,12 +31,18 @@ def require_shared(*parts: str) -> Path:
 def _no_process_memos():
     """Every test starts without the process's memo of the pending count (``iocs.stats.LOCAL_TTL``)
     and without rate-limit leases (``apikeys.throttling.leases``): tests create pending IOCs without
-    the classifier's invalidation and clear the shared cache, where the leases were reserved."""
+    the classifier's invalidation and clear the shared cache, where the leases were reserved.
+    The lookup memo's listening session is closed after each test: an open session would keep the
+    test database from being dropped (its answers are already dropped by every write)."""
     from apikeys import throttling
     from iocs import stats
+    from iocs.lookup import memo
 
     stats.forget_local_pending_count()
     throttling.leases.forget()
+    memo.forget()
+    yield
+    memo.forget()
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from django.utils.dateparse import parse_datetime
 from iocs.models import IOC, Status
 from threats.models import Sighting, Threat
 
+from . import memo as memo_of_lookups
 from . import prepared
 
 IOC_FIELDS = ("id", "type", "value", "status", "confidence", "reason", "tlp", "first_seen", "last_seen")
@@ -193,9 +194,35 @@ def one_statement() -> bool:
 
 
 def lookup(keys: list[LookupKey], clearance: int, limit: int) -> list[LookupResult]:
-    """One result per key, in the order given (duplicates answered twice, queried once)."""
+    """One result per key, in the order given (duplicates answered twice, queried once).
+
+    Answers come from the connection's :mod:`.memo` when it holds them (PostgreSQL, outside a
+    transaction); the others are read in one go and remembered. Results are shared: never mutated.
+    """
     if not keys:
         return []
+    memo = memo_of_lookups.for_lookup(IOC)
+    if memo is None:
+        return _read(keys, clearance, limit)
+    answers: dict[LookupKey, LookupResult] = {}
+    missing = []
+    for key in dict.fromkeys(keys):
+        known = memo.get((key, clearance, limit))
+        if known is None:
+            missing.append(key)
+        else:
+            answers[key] = known
+    if missing:
+        generation = memo.generation
+        read = _read(missing, clearance, limit)
+        memo.sync()  # a notification that arrived during the read leaves its answers unremembered
+        for result in read:
+            answers[result.key] = result
+            memo.put((result.key, clearance, limit), result, 1 + len(result.clusters), generation)
+    return [answers[key] for key in keys]
+
+
+def _read(keys: list[LookupKey], clearance: int, limit: int) -> list[LookupResult]:
     fetch = _lookup_one_statement if one_statement() else _lookup_two_statements
     iocs, clusters = fetch(keys, clearance, limit)
     results = []

@@ -1,0 +1,205 @@
+"""A process's memo of lookup answers, dropped the moment PostgreSQL says the data changed.
+
+Lookups repeat: a SIEM enriching its logs asks about the same busy IPs and domains all day, and
+between two ingestion runs nothing they depend on changes. Answering a repeated value from memory
+skips the query and most of a lookup's cost (``bench/RESULTS.md``).
+
+A memo is never stale for longer than a notification takes to arrive:
+
+- :mod:`.triggers` makes PostgreSQL send ``NOTIFY tc_lookup`` when a transaction that wrote IOCs,
+  sightings or threats commits, whoever wrote them;
+- the process keeps one connection of its own that ``LISTEN``\\ s on that channel for as long as
+  the memo exists (Django recycles its own connections every ``CONN_MAX_AGE``, and a notification
+  sent while nobody listened is lost, so the memo cannot ride on them);
+- before every use, the memo reads whatever arrived on the listener's socket (a ``select`` with no
+  wait, then libpq's non-blocking read: no round trip); a notification empties it;
+- an answer is remembered only if nothing arrived while it was being read (a generation number,
+  checked after reading the listener again), so a read that raced a commit is used once, never kept;
+- a listener that fails (PostgreSQL restarted, the session killed) empties the memo and is
+  reopened on the next lookup; while it cannot be, lookups go to the database as without a memo.
+
+What remains is the moment between a commit and its notification reaching the socket (well under
+a millisecond on one host): a lookup in that moment answers as one that started just before the
+commit would have.
+
+The memo is skipped where it could be wrong or useless: SQLite (no notifications), inside a
+transaction (it must see its own uncommitted writes; every ``db`` test runs in one), when reads go
+to another database than writes (a replica lags behind the notifications, and cannot ``LISTEN``),
+behind pgbouncer in transaction mode (``DISABLE_SERVER_SIDE_CURSORS``: no session to listen on),
+and when ``LOOKUP_MEMO_ROWS`` is 0. Its size is counted in rows (an IOC or one of its clusters);
+the least recently used answers go first. One memo per process, shared by its threads (a lock).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import select
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.db import connections, router
+
+from .triggers import CHANNEL
+
+logger = logging.getLogger(__name__)
+CONNECT_TIMEOUT = 5  # seconds, unless the database settings name one
+RETRY_SECONDS = 5.0
+
+
+class Listener:
+    """A connection of this process that listens on :data:`CHANNEL`, opened and reopened on demand."""
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+        self.connection: psycopg.Connection | None = None
+        self.pid = 0
+        self.retry_at = 0.0
+
+    def open(self) -> None:
+        """Connect as Django does (same parameters) and listen; after a failure, not again for a
+        few seconds, so that lookups during an outage are not each held up by a connection attempt."""
+        if time.monotonic() < self.retry_at:
+            raise psycopg.OperationalError("the last attempt to listen failed moments ago")
+        params = {"connect_timeout": CONNECT_TIMEOUT, **connections[self.alias].get_connection_params()}
+        self.pid = os.getpid()
+        try:
+            self.connection = psycopg.connect(**params, autocommit=True)
+            self.connection.execute(f"LISTEN {CHANNEL}")
+        except psycopg.Error:
+            self.retry_at = time.monotonic() + RETRY_SECONDS
+            self.close()
+            raise
+
+    @property
+    def is_open(self) -> bool:
+        return self.connection is not None and not self.connection.closed and self.pid == os.getpid()
+
+    def received(self) -> bool:
+        """Whether a notification arrived since the last call (never blocks); raises psycopg.Error
+        if the session is gone. libpq's socket is non-blocking: ``consume_input`` reads what is there."""
+        assert self.connection is not None
+        if not select.select([self.connection.fileno()], [], [], 0)[0]:
+            return False
+        pgconn = self.connection.pgconn
+        pgconn.consume_input()
+        if pgconn.status != psycopg.pq.ConnStatus.OK:
+            raise psycopg.OperationalError("the listening session ended")
+        notified = False
+        while pgconn.notifies() is not None:
+            notified = True
+        return notified
+
+    def close(self) -> None:
+        if self.connection is not None and self.pid == os.getpid():
+            with contextlib.suppress(psycopg.Error):
+                self.connection.close()
+        self.connection = None
+
+
+class Memo:
+    """Answers remembered by this process; :attr:`generation` moves on whenever they are dropped."""
+
+    def __init__(self, alias: str, max_rows: int) -> None:
+        self.max_rows = max_rows
+        self.rows = 0
+        self.generation = 0
+        self.hits = self.misses = self.flushes = 0
+        self.listener = Listener(alias)
+        self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def changed(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self.flushes += 1
+            self._entries.clear()
+            self.rows = 0
+
+    def sync(self) -> bool:
+        """Read the listener (opening it if needed); False when there is none to be had."""
+        try:
+            if not self.listener.is_open:
+                self.listener.close()
+                self.changed()  # whatever changed while nobody listened
+                self.listener.open()
+            elif self.listener.received():
+                self.changed()
+            return True
+        except psycopg.Error as exc:
+            logger.warning("lookup memo off until its listener reconnects: %s", exc)
+            self.listener.close()
+            self.changed()
+            return False
+
+    def get(self, key: Hashable) -> Any | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry[0]
+
+    def put(self, key: Hashable, value: Any, rows: int, generation: int) -> None:
+        """Remember ``value`` (``rows`` rows) if nothing changed since ``generation`` was read."""
+        with self._lock:
+            if generation != self.generation or rows > self.max_rows:
+                return
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self.rows -= previous[1]
+            self._entries[key] = (value, rows)
+            self.rows += rows
+            while self.rows > self.max_rows:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self.rows -= dropped
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_memos: dict[str, Memo] = {}
+_memos_lock = threading.Lock()
+
+
+def usable_for(model) -> str | None:
+    """The database alias whose lookups may be remembered, or None (see the module's docstring)."""
+    if getattr(settings, "LOOKUP_MEMO_ROWS", 0) <= 0:
+        return None
+    alias = router.db_for_read(model)
+    if alias != router.db_for_write(model):
+        return None
+    wrapper = connections[alias]
+    if (wrapper.vendor != "postgresql" or wrapper.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+            or wrapper.in_atomic_block or (wrapper.connection is not None and not wrapper.get_autocommit())):
+        return None
+    return alias
+
+
+def for_lookup(model) -> Memo | None:
+    """The memo for lookups of ``model``, up to date with the notifications, or None where none is kept."""
+    alias = usable_for(model)
+    if alias is None:
+        return None
+    memo = _memos.get(alias)
+    if memo is None:
+        with _memos_lock:
+            memo = _memos.setdefault(alias, Memo(alias, settings.LOOKUP_MEMO_ROWS))
+    return memo if memo.sync() else None
+
+
+def forget() -> None:
+    """Drop every memo of this process and close their listeners (tests: a listening session would
+    keep the test database from being dropped)."""
+    with _memos_lock:
+        for memo in _memos.values():
+            memo.listener.close()
+        _memos.clear()

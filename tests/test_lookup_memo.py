@@ -1,0 +1,215 @@
+"""The lookup memo answers repeated values from memory and never serves an answer a committed write
+has changed: PostgreSQL notifies every commit that touched IOCs, sightings or threats, whoever
+made it (another session, a bulk UPDATE, a TRUNCATE), and the memo drops what it holds.
+
+Transactional tests (the memo is skipped inside a transaction), on PostgreSQL (notifications).
+Writes "from elsewhere" go through a psycopg session of their own, as another worker's would.
+"""
+
+from __future__ import annotations
+
+import select
+import time
+
+import psycopg
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from apikeys.tlp import TLP
+from iocs.lookup import memo, triggers
+from iocs.lookup import query as lookup_query
+from iocs.lookup.query import LookupKey, lookup
+from iocs.models import IOC, Status
+from tests.scenario import make_ioc, make_threat, sight
+from threats.models import Threat
+
+pytestmark = pytest.mark.django_db(transaction=True)
+KEY = LookupKey("domain", "c2.memo.example")
+FALSE_POSITIVE_SQL = "UPDATE iocs_ioc SET status = 'false_positive', confidence = '' WHERE value = %s"
+DELIVERY = 5.0  # seconds a notification may take to arrive before the test gives up (~1 ms in practice)
+
+
+@pytest.fixture(autouse=True)
+def postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("notifications are PostgreSQL's")
+
+
+@pytest.fixture
+def other_session():
+    """A session of its own, as another process would write with."""
+    params = connection.get_connection_params()
+    with psycopg.connect(**params, autocommit=True) as session:
+        yield session
+
+
+@pytest.fixture
+def cited():
+    threat = make_threat("Campaign against memo", tlp=TLP.CLEAR)
+    ioc = make_ioc("domain", KEY.value, tlp=TLP.CLEAR)
+    sight(ioc, threat)
+    return ioc, threat
+
+
+def ask(key: LookupKey = KEY, clearance: int = TLP.RED, limit: int = 20):
+    (result,) = lookup([key], clearance, limit)
+    return result
+
+
+def queries_for(key: LookupKey = KEY) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        ask(key)
+    return len(ctx)
+
+
+def eventually(predicate) -> bool:
+    """True once ``predicate()`` holds; notifications are asynchronous (delivered at commit)."""
+    deadline = time.monotonic() + DELIVERY
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return predicate()
+
+
+def test_the_three_tables_notify():
+    assert triggers.installed_on() == {IOC._meta.db_table, "threats_sighting", Threat._meta.db_table}
+
+
+def test_a_repeated_value_is_answered_without_a_query(cited):
+    first = ask()
+    assert first.found and [c["title"] for c in first.clusters] == ["Campaign against memo"]
+    assert queries_for() == 0
+    assert ask() is first  # the remembered answer itself
+    assert memo.for_lookup(IOC).hits >= 2
+
+
+def test_a_verdict_changed_by_another_session_is_seen(cited, other_session):
+    assert ask().found
+    other_session.execute(FALSE_POSITIVE_SQL, [KEY.value])
+    assert eventually(lambda: not ask().found)
+
+
+def test_an_uncommitted_write_is_not_seen_until_its_commit(cited, other_session):
+    assert ask().found
+    with other_session.transaction():
+        other_session.execute(FALSE_POSITIVE_SQL, [KEY.value])
+        time.sleep(0.05)
+        assert ask().found  # not committed: nothing to see, nothing notified
+    assert eventually(lambda: not ask().found)
+
+
+def test_a_rolled_back_write_changes_nothing(cited, other_session):
+    assert ask().found
+    flushes = memo.for_lookup(IOC).flushes
+    with pytest.raises(RuntimeError), other_session.transaction():
+        other_session.execute("DELETE FROM threats_sighting")
+        raise RuntimeError("roll back")
+    time.sleep(0.05)
+    assert ask().clusters and memo.for_lookup(IOC).flushes == flushes
+
+
+def test_a_bulk_update_of_the_threat_is_seen(cited):
+    _, threat = cited
+    assert ask().clusters[0]["title"] == "Campaign against memo"
+    Threat.objects.filter(pk=threat.pk).update(title="Renamed campaign")  # no signal: the trigger still fires
+    assert eventually(lambda: ask().clusters[0]["title"] == "Renamed campaign")
+
+
+def test_a_new_sighting_and_a_stricter_tlp_are_seen(cited):
+    ioc, _ = cited
+    assert len(ask().clusters) == 1
+    sight(ioc, make_threat("Second campaign", tlp=TLP.CLEAR))
+    assert eventually(lambda: len(ask().clusters) == 2)
+    Threat.objects.filter(title="Second campaign").update(tlp=TLP.RED)
+    assert eventually(lambda: len(ask(clearance=TLP.CLEAR).clusters) == 1)
+
+
+def test_a_truncate_is_seen(cited, other_session):
+    assert ask().clusters
+    other_session.execute("TRUNCATE threats_sighting")
+    assert eventually(lambda: ask().clusters == [])
+
+
+def test_a_value_written_after_a_not_found_answer_is_found():
+    key = LookupKey("domain", "later.memo.example")
+    assert not ask(key).found and queries_for(key) == 0  # "not found" is remembered too
+    make_ioc("domain", key.value)
+    assert eventually(lambda: ask(key).found)
+
+
+def test_an_answer_read_while_a_write_commits_is_not_remembered(cited, other_session, monkeypatch):
+    """The write commits between the read and the remembering: the (old) answer is used once, then
+    dropped; the next lookup reads again and sees the write."""
+    real_read = lookup_query._read
+    listener = memo.for_lookup(IOC).listener
+
+    def read_then_commit(keys, clearance, limit):
+        answers = real_read(keys, clearance, limit)
+        other_session.execute(FALSE_POSITIVE_SQL, [KEY.value])
+        select.select([listener.connection.fileno()], [], [], DELIVERY)  # the notification is on the socket
+        return answers
+
+    monkeypatch.setattr(lookup_query, "_read", read_then_commit)
+    assert ask().found  # read before the commit
+    monkeypatch.setattr(lookup_query, "_read", real_read)
+    assert len(memo.for_lookup(IOC)) == 0
+    assert not ask().found
+
+
+def test_inside_a_transaction_the_memo_is_skipped(cited):
+    from django.db import transaction
+
+    assert ask().found
+    with transaction.atomic():
+        IOC.objects.filter(value=KEY.value).update(status=Status.FALSE_POSITIVE, confidence="")
+        assert memo.for_lookup(IOC) is None
+        assert not ask().found  # its own uncommitted write
+        transaction.set_rollback(True)
+    assert eventually(lambda: ask().found)
+
+
+def test_a_killed_listener_is_replaced_and_nothing_stale_is_served(cited, other_session):
+    assert ask().found
+    pid = memo.for_lookup(IOC).listener.connection.info.backend_pid
+    other_session.execute("SELECT pg_terminate_backend(%s)", [pid])
+    other_session.execute(FALSE_POSITIVE_SQL, [KEY.value])
+    assert eventually(lambda: not ask().found)
+    assert memo.for_lookup(IOC).listener.connection.info.backend_pid != pid
+
+
+def test_the_memo_keeps_at_most_its_rows(cited):
+    with override_settings(LOOKUP_MEMO_ROWS=3):
+        memo.forget()
+        keys = [LookupKey("domain", f"n{k}.memo.example") for k in range(5)]
+        for key in keys:
+            ask(key)
+        kept = memo.for_lookup(IOC)
+        assert len(kept) == 3 and kept.rows == 3
+        assert queries_for(keys[-1]) == 0 and queries_for(keys[0]) > 0  # the oldest went first
+        assert ask().found and kept.rows <= 3  # an IOC and its cluster: two rows
+
+
+def test_no_memo_when_turned_off_or_reading_a_replica(cited):
+    with override_settings(LOOKUP_MEMO_ROWS=0):
+        assert memo.for_lookup(IOC) is None
+        ask()
+        assert queries_for() > 0
+
+    class ReplicaReads:
+        def db_for_read(self, model, **hints):
+            return "replica"
+
+    with override_settings(DATABASE_ROUTERS=[ReplicaReads()]):
+        assert memo.usable_for(IOC) is None
+
+
+def test_the_view_answers_the_same_bytes_from_memory(client, cited):
+    first = client.get("/api/iocs/lookup", {"value": "c2[.]memo[.]example"})
+    with CaptureQueriesContext(connection) as ctx:
+        second = client.get("/api/iocs/lookup", {"value": "c2[.]memo[.]example"})
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert not [q for q in ctx.captured_queries if "threats_sighting" in q["sql"]]
+
