@@ -1,8 +1,8 @@
 """Reverse lookup endpoints: thin views over :func:`iocs.lookup.query.lookup`.
 
 - ``GET /api/iocs/lookup?value=…[&type=…][&limit=N]``: public; one value.
-- ``POST /api/iocs/lookup`` with ``{"values": [...]}``: Researcher+; up to 100 values, same two
-  queries as for one. A batch item that is not a valid IOC gets its own error entry instead of
+- ``POST /api/iocs/lookup`` with ``{"values": [...]}``: Researcher+; up to 100 values, read at once
+  as one value is (values the process remembers are not read, :mod:`.memo`). A batch item that is not a valid IOC gets its own error entry instead of
   failing the whole batch (SIEM enrichment sends whatever its logs hold).
 """
 
