@@ -213,3 +213,26 @@ def test_the_view_answers_the_same_bytes_from_memory(client, cited):
     assert first.content == second.content
     assert not [q for q in ctx.captured_queries if "threats_sighting" in q["sql"]]
 
+
+
+def test_threads_share_the_memo_and_all_see_the_last_commit(cited, other_session):
+    """gthread workers: threads share the process's memo and listener, and all see the last commit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def asks(n: int) -> list[bool]:
+        try:
+            return [ask().found for _ in range(n)]
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    with ThreadPoolExecutor(4) as pool:
+        running = [pool.submit(asks, 200) for _ in range(4)]
+        for status in ("false_positive", "confirmed", "false_positive"):
+            other_session.execute("UPDATE iocs_ioc SET status = %s, confidence = %s WHERE value = %s",
+                                  [status, "high" if status == "confirmed" else "", KEY.value])
+        assert all(len(f.result()) == 200 for f in running)
+    assert eventually(lambda: not ask().found)
+    with ThreadPoolExecutor(4) as pool:
+        assert not any(any(f.result()) for f in [pool.submit(asks, 20) for _ in range(4)])

@@ -113,7 +113,8 @@ class Memo:
         self.hits = self.misses = self.flushes = 0
         self.listener = Listener(alias)
         self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the entries
+        self._listening = threading.Lock()  # the listener's session: one thread reads it at a time
 
     def changed(self) -> None:
         with self._lock:
@@ -124,19 +125,20 @@ class Memo:
 
     def sync(self) -> bool:
         """Read the listener (opening it if needed); False when there is none to be had."""
-        try:
-            if not self.listener.is_open:
+        with self._listening:
+            try:
+                if not self.listener.is_open:
+                    self.listener.close()
+                    self.changed()  # whatever changed while nobody listened
+                    self.listener.open()
+                elif self.listener.received():
+                    self.changed()
+                return True
+            except psycopg.Error as exc:
+                logger.warning("lookup memo off until its listener reconnects: %s", exc)
                 self.listener.close()
-                self.changed()  # whatever changed while nobody listened
-                self.listener.open()
-            elif self.listener.received():
                 self.changed()
-            return True
-        except psycopg.Error as exc:
-            logger.warning("lookup memo off until its listener reconnects: %s", exc)
-            self.listener.close()
-            self.changed()
-            return False
+                return False
 
     def get(self, key: Hashable) -> Any | None:
         with self._lock:

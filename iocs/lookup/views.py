@@ -2,8 +2,9 @@
 
 - ``GET /api/iocs/lookup?value=…[&type=…][&limit=N]``: public; one value.
 - ``POST /api/iocs/lookup`` with ``{"values": [...]}``: Researcher+; up to 100 values, read at once
-  as one value is (values the process remembers are not read, :mod:`.memo`). A batch item that is not a valid IOC gets its own error entry instead of
-  failing the whole batch (SIEM enrichment sends whatever its logs hold).
+  as one value is (values the process remembers are not read, :mod:`.memo`). A batch item that is
+  not a valid IOC gets its own error entry instead of failing the whole batch (SIEM enrichment
+  sends whatever its logs hold).
 """
 
 from __future__ import annotations
