@@ -236,3 +236,18 @@ def test_threads_share_the_memo_and_all_see_the_last_commit(cited, other_session
     assert eventually(lambda: not ask().found)
     with ThreadPoolExecutor(4) as pool:
         assert not any(any(f.result()) for f in [pool.submit(asks, 20) for _ in range(4)])
+
+
+def test_an_idle_process_still_reads_its_notifications(cited, other_session, monkeypatch):
+    """Unread notifications would block the server's backend and grow PostgreSQL's queue until
+    writers fail: a background thread reads them while no lookup does."""
+    monkeypatch.setattr(memo, "SWEEP_SECONDS", 0.02)
+    memo.forget()
+    assert ask().found  # opens the listener (and its sweeper)
+    kept = memo.for_lookup(IOC)
+    before = kept.flushes
+    for _ in range(3):
+        other_session.execute(FALSE_POSITIVE_SQL, [KEY.value])
+    assert eventually(lambda: kept.flushes > before)  # no lookup in between: the sweeper read them
+    assert eventually(lambda: not select.select([kept.listener.connection.fileno()], [], [], 0)[0])
+    assert len(kept) == 0

@@ -51,6 +51,7 @@ from .triggers import CHANNEL
 logger = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 5  # seconds, unless the database settings name one
 RETRY_SECONDS = 5.0
+SWEEP_SECONDS = 5.0  # how often a background thread reads the listening session (see Memo._sweep)
 
 
 class Listener:
@@ -131,6 +132,7 @@ class Memo:
                     self.listener.close()
                     self.changed()  # whatever changed while nobody listened
                     self.listener.open()
+                    self._start_sweeping()
                 elif self.listener.received():
                     self.changed()
                 return True
@@ -139,6 +141,32 @@ class Memo:
                 self.listener.close()
                 self.changed()
                 return False
+
+    def _start_sweeping(self) -> None:
+        threading.Thread(target=self._sweep, args=(self.listener.connection,), daemon=True,
+                         name="lookup-memo-sweeper").start()
+
+    def _sweep(self, session: psycopg.Connection) -> None:
+        """Read the listening session every ``SWEEP_SECONDS`` while no lookup does.
+
+        A process that stops looking up still receives a notification per write transaction. Unread,
+        they fill the socket's buffer (a few hundred kilobytes), the server's backend blocks sending
+        more, and PostgreSQL's notification queue, which cannot move past the slowest listener, grows
+        until every writer's ``NOTIFY`` fails ("too many notifications in the NOTIFY queue"). Ends
+        with the session it was started for.
+        """
+        while True:
+            time.sleep(SWEEP_SECONDS)
+            with self._listening:
+                if self.listener.connection is not session or not self.listener.is_open:
+                    return
+                try:
+                    if self.listener.received():
+                        self.changed()
+                except psycopg.Error:
+                    self.listener.close()
+                    self.changed()
+                    return
 
     def get(self, key: Hashable) -> Any | None:
         with self._lock:
