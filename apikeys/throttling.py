@@ -85,7 +85,7 @@ def bucket_of(request) -> str:
     return f"ip:{_ip_bucket(client_ip(request))}"
 
 
-@functools.lru_cache(maxsize=4096)  # a pure function of the address text; parsing it is a tenth of the throttle
+@functools.lru_cache(maxsize=4096)  # a pure function of the address text, parsed by ipaddress on every request
 def _ip_bucket(ip: str) -> str:
     try:
         addr = ipaddress.ip_address(ip)

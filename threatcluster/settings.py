@@ -265,9 +265,9 @@ FEED_ARTIFACT_DIR = env.path("FEED_ARTIFACT_DIR", default=BASE_DIR / "var" / "fe
 # The MISP feeds (/misp/, /api/misp/) are built live and their bytes cached this long: a MISP feed
 # file is never staler than this many seconds. 0 turns the cache off.
 MISP_FEED_CACHE_SECONDS = env.int("MISP_FEED_CACHE_SECONDS", default=300)
-# Lookup answers each database connection (one per gunicorn sync worker) remembers, counted in rows
-# (an IOC or one of its clusters; ~1 KB each), dropped whenever PostgreSQL notifies a change to IOCs,
-# sightings or threats (iocs/lookup/memo.py). 0 turns the memo off. SQLite never keeps one.
+# Lookup answers each web process remembers, counted in rows (an IOC or one of its clusters; 20,000
+# rows took 12.8 MB, bench/RESULTS.md), all dropped whenever PostgreSQL notifies a committed change to
+# IOCs, sightings or threats (iocs/lookup/memo.py). 0 turns the memo off. SQLite never keeps one.
 LOOKUP_MEMO_ROWS = env.int("LOOKUP_MEMO_ROWS", default=20_000)
 
 #

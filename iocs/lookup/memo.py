@@ -98,10 +98,16 @@ class Listener:
         return notified
 
     def close(self) -> None:
-        if self.connection is not None and self.pid == os.getpid():
-            with contextlib.suppress(psycopg.Error):
-                self.connection.close()
+        if self.connection is not None:
+            if self.pid == os.getpid():
+                with contextlib.suppress(psycopg.Error):
+                    self.connection.close()
+            else:  # inherited through fork: finalising it here would end the parent's session
+                _inherited.append(self.connection)
         self.connection = None
+
+
+_inherited: list[psycopg.Connection] = []
 
 
 class Memo:

@@ -196,7 +196,7 @@ def one_statement() -> bool:
 def lookup(keys: list[LookupKey], clearance: int, limit: int) -> list[LookupResult]:
     """One result per key, in the order given (duplicates answered twice, queried once).
 
-    Answers come from the connection's :mod:`.memo` when it holds them (PostgreSQL, outside a
+    Answers come from the process's :mod:`.memo` when it holds them (PostgreSQL, outside a
     transaction); the others are read in one go and remembered. Results are shared: never mutated.
     """
     if not keys:
