@@ -251,3 +251,18 @@ def test_an_idle_process_still_reads_its_notifications(cited, other_session, mon
     assert eventually(lambda: kept.flushes > before)  # no lookup in between: the sweeper read them
     assert eventually(lambda: not select.select([kept.listener.connection.fileno()], [], [], 0)[0])
     assert len(kept) == 0
+
+
+def test_a_forked_child_opens_its_own_session_and_leaves_the_parents_open(cited, monkeypatch):
+    """gunicorn forks its workers: a child must never end (or read) a session its parent opened."""
+    assert ask().found
+    parent = memo.for_lookup(IOC).listener.connection
+    monkeypatch.setattr(memo.os, "getpid", lambda: -1)  # as seen from a child process
+    assert ask().found
+    child = memo.for_lookup(IOC).listener.connection
+    assert child is not parent and not parent.closed and parent in memo._inherited
+    memo.forget()  # still "the child": closes its own session
+    monkeypatch.undo()
+    assert child.closed
+    memo._inherited.remove(parent)
+    parent.close()
