@@ -4,12 +4,14 @@
 The shared PostgreSQL keeps running: only this gunicorn's own backends (found by their
 ``application_name``) are terminated, with ``pg_terminate_backend``. Persistent connections
 (``CONN_MAX_AGE``) make this bite: without ``CONN_HEALTH_CHECKS`` the first request of each worker
-after a restart would be a 500.
+after a restart would be a 500. The lookup memo's listening sessions are killed with the rest, and
+a change committed while nobody listened must still be seen.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -18,6 +20,7 @@ from django.db import connection
 from apikeys.models import APIKey, Scope
 from apikeys.tiers import Tier
 from apikeys.tlp import TLP
+from iocs.models import IOC, Status
 from tests.access import make_user
 from tests.live_support import database_url, get, gunicorn, server_env
 from tests.scenario import make_ioc, make_threat, sight
@@ -53,4 +56,18 @@ def test_requests_after_the_database_dropped_every_connection_succeed(tmp_path):
                 assert statuses == [200] * len(urls), (round_, statuses, log.read_text()[-3000:])
         answer = json.loads(get(base + "/api/iocs/lookup?value=c2.pg-fault.net")[1])
         assert answer["found"] is True
+        # The lookup memo's listening sessions die too: a change committed while nobody listens must
+        # still be seen (the memo is emptied when its session is found dead, then listens again).
+        terminate_backends(name)
+        IOC.objects.filter(value="c2.pg-fault.net").update(status=Status.FALSE_POSITIVE, confidence="")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(lookup_found(base) for _ in range(6)):
+            time.sleep(0.05)
+        assert not any(lookup_found(base) for _ in range(10))
     assert "Internal Server Error" not in log.read_text()
+
+
+def lookup_found(base: str) -> bool:
+    status, body = get(base + "/api/iocs/lookup?value=c2.pg-fault.net")[:2]
+    assert status == 200
+    return json.loads(body)["found"]
