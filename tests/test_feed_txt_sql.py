@@ -52,6 +52,9 @@ def hostile(db):
     make_ioc("pending.txt-sql.example.com", status="pending")
 
 
+GENERATED_AT = timezone.now().replace(microsecond=0)
+
+
 def dataset(profile=feed_params.FEED, tier=Tier.ENTERPRISE, clearance=TLP.RED, query=""):
     p = feed_params.parse_params(QueryDict(query), profile, tier=tier, fmt="txt", format_types=TxtRenderer.types,
                                  defang_ok=True)
@@ -60,7 +63,8 @@ def dataset(profile=feed_params.FEED, tier=Tier.ENTERPRISE, clearance=TLP.RED, q
 
 def render(ds, *, in_database: bool) -> tuple[str, list[str]]:
     renderer = TxtRenderer()
-    meta = FeedMeta(title="t", url="u", generated_at=timezone.now(), additions=0, removals=0, license="l",
+    # One fixed time for both renderings: two clock reads may straddle a second and differ in the header.
+    meta = FeedMeta(title="t", url="u", generated_at=GENERATED_AT, additions=0, removals=0, license="l",
                     publisher="p", since=ds.params.since)
     with CaptureQueriesContext(connection) as queries:
         text = "".join(renderer.stream(rows_for(ds, renderer, in_database=in_database)(), meta))
