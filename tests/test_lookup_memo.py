@@ -74,7 +74,9 @@ def eventually(predicate) -> bool:
 
 
 def test_the_three_tables_notify():
-    assert triggers.installed_on() == {IOC._meta.db_table, "threats_sighting", Threat._meta.db_table}
+    each = {f"{triggers.TRIGGER}_{event}" for event in ("insert", "update", "delete", "truncate")}
+    assert triggers.installed_on() == {IOC._meta.db_table: each, "threats_sighting": each,
+                                       Threat._meta.db_table: each - {f"{triggers.TRIGGER}_insert"}}
 
 
 def test_a_repeated_value_is_answered_without_a_query(cited):
@@ -102,12 +104,12 @@ def test_an_uncommitted_write_is_not_seen_until_its_commit(cited, other_session)
 
 def test_a_rolled_back_write_changes_nothing(cited, other_session):
     assert ask().found
-    flushes = memo.for_lookup(IOC).flushes
+    generation = memo.for_lookup(IOC).generation
     with pytest.raises(RuntimeError), other_session.transaction():
         other_session.execute("DELETE FROM threats_sighting")
         raise RuntimeError("roll back")
     time.sleep(0.05)
-    assert ask().clusters and memo.for_lookup(IOC).flushes == flushes
+    assert ask().clusters and memo.for_lookup(IOC).generation == generation  # nothing was notified
 
 
 def test_a_bulk_update_of_the_threat_is_seen(cited):
@@ -245,10 +247,10 @@ def test_an_idle_process_still_reads_its_notifications(cited, other_session, mon
     memo.forget()
     assert ask().found  # opens the listener (and its sweeper)
     kept = memo.for_lookup(IOC)
-    before = kept.flushes
+    before = kept.generation
     for _ in range(3):
         other_session.execute(FALSE_POSITIVE_SQL, [KEY.value])
-    assert eventually(lambda: kept.flushes > before)  # no lookup in between: the sweeper read them
+    assert eventually(lambda: kept.generation > before)  # no lookup in between: the sweeper read them
     assert eventually(lambda: not select.select([kept.listener.connection.fileno()], [], [], 0)[0])
     assert len(kept) == 0
 
@@ -266,3 +268,96 @@ def test_a_forked_child_opens_its_own_session_and_leaves_the_parents_open(cited,
     assert child.closed
     memo._inherited.remove(parent)
     parent.close()
+
+
+def test_a_change_forgets_only_the_answers_it_touches(cited, other_session):
+    """Ingestion commits all the time: an unrelated commit must not empty the memo."""
+    other = LookupKey("domain", "other.memo.example")
+    sight(make_ioc("domain", other.value, tlp=TLP.CLEAR), make_threat("Unrelated campaign", tlp=TLP.CLEAR))
+    never = LookupKey("domain", "never.memo.example")
+    for key in (KEY, other, never):
+        ask(key)
+    kept = memo.for_lookup(IOC)
+    flushes = kept.flushes  # opening the listener counts as one
+    other_session.execute(FALSE_POSITIVE_SQL, [KEY.value])
+    assert eventually(lambda: not ask().found)
+    assert queries_for(other) == 0 and queries_for(never) == 0  # still remembered
+    sight(IOC.objects.get(value=other.value), make_threat("Second campaign", tlp=TLP.CLEAR))
+    assert eventually(lambda: len(ask(other).clusters) == 2)
+    assert queries_for(never) == 0 and kept.flushes == flushes
+
+
+def test_a_new_value_forgets_its_not_found_answer_only(cited):
+    later = LookupKey("domain", "later2.memo.example")
+    assert not ask(later).found and ask().found
+    make_ioc("domain", later.value)
+    assert eventually(lambda: ask(later).found)
+    assert queries_for(KEY) == 0
+
+
+def test_a_threat_change_forgets_the_answers_showing_it_and_the_cut_ones(cited):
+    _, threat = cited
+    crowded = make_ioc("domain", "crowded.memo.example", tlp=TLP.CLEAR)
+    for n in range(3):
+        sight(crowded, make_threat(f"Crowd {n}", tlp=TLP.CLEAR))
+    bystander = make_threat("Bystander", tlp=TLP.CLEAR)
+    sight(make_ioc("domain", "bystander.memo.example", tlp=TLP.CLEAR), bystander)
+    crowded_key = LookupKey("domain", crowded.value)
+    assert ask(crowded_key, limit=1).more_clusters  # cut: one cluster shown of three
+    ask()
+    Threat.objects.filter(pk=bystander.pk).update(title="Bystander renamed")
+    assert eventually(lambda: queries_for_limit(crowded_key, 1) > 0)  # a cut answer may change order
+    assert queries_for(KEY) == 0  # complete, and the bystander is not among its clusters
+    Threat.objects.filter(pk=threat.pk).update(title="Renamed again")
+    assert eventually(lambda: ask().clusters[0]["title"] == "Renamed again")
+
+
+def queries_for_limit(key: LookupKey, limit: int) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        ask(key, limit=limit)
+    return len(ctx)
+
+
+def test_a_threat_tlp_change_forgets_everything(cited):
+    _, threat = cited
+    ask()
+    kept = memo.for_lookup(IOC)
+    flushes = kept.flushes
+    Threat.objects.filter(pk=threat.pk).update(tlp=TLP.AMBER)
+    assert eventually(lambda: (memo.for_lookup(IOC), kept.flushes > flushes)[1])
+    assert ask(clearance=TLP.CLEAR).clusters == []
+
+
+def test_a_statement_past_the_payload_limit_forgets_everything(cited, other_session):
+    ask()
+    kept = memo.for_lookup(IOC)
+    flushes = kept.flushes
+    other_session.execute("INSERT INTO iocs_ioc (type, value, status, confidence, reason, classifier_version, tlp,"
+                          " source_count, evidence, first_seen, last_seen, created_at, updated_at)"
+                          " SELECT 'domain', 'bulk' || n || '.memo.example', 'pending', '', '', '', 4, 0, '{}',"
+                          " now(), now(), now(), now() FROM generate_series(1, %s) n", [triggers.MAX_ITEMS + 1])
+    assert eventually(lambda: (memo.for_lookup(IOC), kept.flushes > flushes)[1])
+
+
+def test_digests_are_postgresqls():
+    value = "xn--bcher-kva.example/π?q=\u00e9"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT left(md5(%s || chr(9) || %s), 16)", ["url", value])
+        assert cursor.fetchone()[0] == triggers.key_digest("url", value)
+
+
+def test_an_unknown_payload_forgets_everything(cited):
+    ask()
+    kept = memo.for_lookup(IOC)
+    flushes = kept.flushes
+    kept.notified(["x:whatever"])
+    assert len(kept) == 0 and kept.flushes == flushes + 1
+
+
+def test_a_deleted_threat_and_ioc_are_forgotten(cited):
+    ioc, threat = cited
+    assert ask().clusters
+    threat.delete()  # its sightings first (Django's cascade), then the threat: both notify
+    assert eventually(lambda: ask().clusters == [])
+    ioc.delete()
+    assert eventually(lambda: not ask().found)

@@ -266,8 +266,8 @@ FEED_ARTIFACT_DIR = env.path("FEED_ARTIFACT_DIR", default=BASE_DIR / "var" / "fe
 # file is never staler than this many seconds. 0 turns the cache off.
 MISP_FEED_CACHE_SECONDS = env.int("MISP_FEED_CACHE_SECONDS", default=300)
 # Lookup answers each web process remembers, counted in rows (an IOC or one of its clusters; 20,000
-# rows took 12.8 MB, bench/RESULTS.md), all dropped whenever PostgreSQL notifies a committed change to
-# IOCs, sightings or threats (iocs/lookup/memo.py). 0 turns the memo off. SQLite never keeps one.
+# rows took 12.8 MB, bench/RESULTS.md), each forgotten when PostgreSQL notifies a committed change to
+# what it shows (iocs/lookup/memo.py). 0 turns the memo off. SQLite never keeps one.
 LOOKUP_MEMO_ROWS = env.int("LOOKUP_MEMO_ROWS", default=20_000)
 
 #

@@ -1,4 +1,4 @@
-"""A process's memo of lookup answers, dropped the moment PostgreSQL says the data changed.
+"""A process's memo of lookup answers, each forgotten the moment PostgreSQL says its data changed.
 
 Lookups repeat: a SIEM enriching its logs asks about the same busy IPs and domains all day, and
 between two ingestion runs nothing they depend on changes. Answering a repeated value from memory
@@ -7,12 +7,15 @@ skips the query and most of a lookup's cost (``bench/RESULTS.md``).
 A memo is never stale for longer than a notification takes to arrive:
 
 - :mod:`.triggers` makes PostgreSQL send ``NOTIFY tc_lookup`` when a transaction that wrote IOCs,
-  sightings or threats commits, whoever wrote them;
+  sightings or threats commits, whoever wrote them, naming what changed: (type, value) digests, IOC
+  ids, threat ids, or everything;
 - the process keeps one connection of its own that ``LISTEN``\\ s on that channel for as long as
   the memo exists (Django recycles its own connections every ``CONN_MAX_AGE``, and a notification
   sent while nobody listened is lost, so the memo cannot ride on them);
 - before every use, the memo reads whatever arrived on the listener's socket (a ``select`` with no
-  wait, then libpq's non-blocking read: no round trip); a notification empties it;
+  wait, then libpq's non-blocking read: no round trip) and forgets the answers named (indexes by
+  value digest, IOC id and shown threat id; a threat's change also forgets the answers cut at
+  their ``limit``, whose order it may change);
 - an answer is remembered only if nothing arrived while it was being read (a generation number,
   checked after reading the listener again), so a read that raced a commit is used once, never kept;
 - a listener that fails (PostgreSQL restarted, the session killed) empties the memo and is
@@ -40,7 +43,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from django.conf import settings
@@ -82,20 +85,21 @@ class Listener:
     def is_open(self) -> bool:
         return self.connection is not None and not self.connection.closed and self.pid == os.getpid()
 
-    def received(self) -> bool:
-        """Whether a notification arrived since the last call (never blocks); raises psycopg.Error
-        if the session is gone. libpq's socket is non-blocking: ``consume_input`` reads what is there."""
+    def received(self) -> list[str]:
+        """The payloads of the notifications that arrived since the last call (never blocks); raises
+        psycopg.Error if the session is gone. libpq's socket is non-blocking: ``consume_input``
+        reads what is there."""
         assert self.connection is not None
         if not select.select([self.connection.fileno()], [], [], 0)[0]:
-            return False
+            return []
         pgconn = self.connection.pgconn
         pgconn.consume_input()
         if pgconn.status != psycopg.pq.ConnStatus.OK:
             raise psycopg.OperationalError("the listening session ended")
-        notified = False
-        while pgconn.notifies() is not None:
-            notified = True
-        return notified
+        payloads = []
+        while (notify := pgconn.notifies()) is not None:
+            payloads.append(notify.extra.decode("ascii", "replace"))
+        return payloads
 
     def close(self) -> None:
         if self.connection is not None:
@@ -110,25 +114,90 @@ class Listener:
 _inherited: list[psycopg.Connection] = []
 
 
+class Tags(NamedTuple):
+    """What a remembered answer depends on, as the notifications name it (:mod:`.triggers`)."""
+
+    digest: str  # of the (type, value) asked: the IOC row, or its absence
+    ioc_id: int | None  # the IOC found: its sightings
+    threat_ids: frozenset[int]  # the clusters shown
+    cut: bool  # more clusters than shown: any threat's change may reorder them
+
+
 class Memo:
-    """Answers remembered by this process; :attr:`generation` moves on whenever they are dropped."""
+    """Answers remembered by this process. :attr:`generation` moves on at every notification, so a
+    read that overlapped one is not remembered."""
 
     def __init__(self, alias: str, max_rows: int) -> None:
         self.max_rows = max_rows
         self.rows = 0
         self.generation = 0
-        self.hits = self.misses = self.flushes = 0
+        self.hits = self.misses = self.flushes = self.forgotten = 0
         self.listener = Listener(alias)
-        self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
-        self._lock = threading.Lock()  # the entries
+        self._entries: OrderedDict[Hashable, tuple[Any, int, Tags]] = OrderedDict()
+        self._by_digest: dict[str, set[Hashable]] = {}
+        self._by_ioc: dict[int, set[Hashable]] = {}
+        self._by_threat: dict[int, set[Hashable]] = {}
+        self._cut: set[Hashable] = set()
+        self._lock = threading.Lock()  # the entries and their indexes
         self._listening = threading.Lock()  # the listener's session: one thread reads it at a time
 
     def changed(self) -> None:
+        """Forget everything (a truncate, a bulk change, a TLP change, a lost listening session)."""
         with self._lock:
             self.generation += 1
             self.flushes += 1
             self._entries.clear()
+            self._by_digest.clear()
+            self._by_ioc.clear()
+            self._by_threat.clear()
+            self._cut.clear()
             self.rows = 0
+
+    def notified(self, payloads: list[str]) -> None:
+        """Forget the answers the payloads name: ``k:`` key digests, ``i:`` IOC ids, ``t:`` threat ids
+        (and every cut answer), ``*`` everything. An unknown payload forgets everything."""
+        if not payloads:
+            return
+        digests, iocs, threats = set(), set(), set()
+        for payload in payloads:
+            kind, _, items = payload.partition(":")
+            try:
+                if kind == "k":
+                    digests.update(items.split(","))
+                elif kind == "i":
+                    iocs.update(int(item) for item in items.split(","))
+                elif kind == "t":
+                    threats.update(int(item) for item in items.split(","))
+                else:
+                    raise ValueError(payload)
+            except ValueError:
+                self.changed()
+                return
+        with self._lock:
+            self.generation += 1
+            doomed = set(self._cut) if threats else set()
+            for index, wanted in ((self._by_digest, digests), (self._by_ioc, iocs), (self._by_threat, threats)):
+                for item in wanted:
+                    doomed |= index.get(item, set())
+            for key in doomed:
+                self._drop(key)
+            self.forgotten += len(doomed)
+
+    def _drop(self, key: Hashable) -> None:
+        """Remove one entry and its index lines (the lock is held)."""
+        entry = self._entries.pop(key, None)
+        if entry is None:
+            return
+        _, rows, tags = entry
+        self.rows -= rows
+        for index, item in ((self._by_digest, tags.digest), (self._by_ioc, tags.ioc_id),
+                            *((self._by_threat, t) for t in tags.threat_ids)):
+            keys = index.get(item)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del index[item]
+        self._cut.discard(key)
 
     def sync(self) -> bool:
         """Read the listener (opening it if needed); False when there is none to be had."""
@@ -139,8 +208,8 @@ class Memo:
                     self.changed()  # whatever changed while nobody listened
                     self.listener.open()
                     self._start_sweeping()
-                elif self.listener.received():
-                    self.changed()
+                else:
+                    self.notified(self.listener.received())
                 return True
             except psycopg.Error as exc:
                 logger.warning("lookup memo off until its listener reconnects: %s", exc)
@@ -155,8 +224,8 @@ class Memo:
     def _sweep(self, session: psycopg.Connection) -> None:
         """Read the listening session every ``SWEEP_SECONDS`` while no lookup does.
 
-        A process that stops looking up still receives a notification per write transaction. Unread,
-        they fill the socket's buffer (a few hundred kilobytes), the server's backend blocks sending
+        A process that stops looking up still receives notifications at every write. Unread, they
+        fill the socket's buffer (a few hundred kilobytes), the server's backend blocks sending
         more, and PostgreSQL's notification queue, which cannot move past the slowest listener, grows
         until every writer's ``NOTIFY`` fails ("too many notifications in the NOTIFY queue"). Ends
         with the session it was started for.
@@ -167,8 +236,7 @@ class Memo:
                 if self.listener.connection is not session or not self.listener.is_open:
                     return
                 try:
-                    if self.listener.received():
-                        self.changed()
+                    self.notified(self.listener.received())
                 except psycopg.Error:
                     self.listener.close()
                     self.changed()
@@ -184,19 +252,23 @@ class Memo:
             self.hits += 1
             return entry[0]
 
-    def put(self, key: Hashable, value: Any, rows: int, generation: int) -> None:
-        """Remember ``value`` (``rows`` rows) if nothing changed since ``generation`` was read."""
+    def put(self, key: Hashable, value: Any, rows: int, tags: Tags, generation: int) -> None:
+        """Remember ``value`` (``rows`` rows) if no notification arrived since ``generation`` was read."""
         with self._lock:
             if generation != self.generation or rows > self.max_rows:
                 return
-            previous = self._entries.pop(key, None)
-            if previous is not None:
-                self.rows -= previous[1]
-            self._entries[key] = (value, rows)
+            self._drop(key)
+            self._entries[key] = (value, rows, tags)
             self.rows += rows
+            self._by_digest.setdefault(tags.digest, set()).add(key)
+            if tags.ioc_id is not None:
+                self._by_ioc.setdefault(tags.ioc_id, set()).add(key)
+            for threat in tags.threat_ids:
+                self._by_threat.setdefault(threat, set()).add(key)
+            if tags.cut:
+                self._cut.add(key)
             while self.rows > self.max_rows:
-                _, (_, dropped) = self._entries.popitem(last=False)
-                self.rows -= dropped
+                self._drop(next(iter(self._entries)))
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -37,6 +37,7 @@ from threats.models import Sighting, Threat
 
 from . import memo as memo_of_lookups
 from . import prepared
+from .triggers import key_digest
 
 IOC_FIELDS = ("id", "type", "value", "status", "confidence", "reason", "tlp", "first_seen", "last_seen")
 CLUSTER_FIELDS = ("id", "public_id", "title", "threat_score", "tlp", "first_seen", "last_seen")
@@ -218,8 +219,16 @@ def lookup(keys: list[LookupKey], clearance: int, limit: int) -> list[LookupResu
         memo.sync()  # a notification that arrived during the read leaves its answers unremembered
         for result in read:
             answers[result.key] = result
-            memo.put((result.key, clearance, limit), result, 1 + len(result.clusters), generation)
+            memo.put((result.key, clearance, limit), result, 1 + len(result.clusters), _tags(result), generation)
     return [answers[key] for key in keys]
+
+
+def _tags(result: LookupResult) -> memo_of_lookups.Tags:
+    """What the answer depends on, as the notifications name it (see :mod:`.triggers`)."""
+    return memo_of_lookups.Tags(digest=key_digest(result.key.type, result.key.value),
+                                ioc_id=result.ioc["id"] if result.ioc else None,
+                                threat_ids=frozenset(row["id"] for row in result.clusters),
+                                cut=result.more_clusters)
 
 
 def _read(keys: list[LookupKey], clearance: int, limit: int) -> list[LookupResult]:
