@@ -361,3 +361,37 @@ def test_a_deleted_threat_and_ioc_are_forgotten(cited):
     assert eventually(lambda: ask().clusters == [])
     ioc.delete()
     assert eventually(lambda: not ask().found)
+
+
+@pytest.fixture
+def one_trigger_disabled(other_session):
+    """What a restored dump without triggers or a DBA's DISABLE TRIGGER leaves (put back afterwards)."""
+    name = f"{triggers.TRIGGER}_update"
+    other_session.execute(f"ALTER TABLE iocs_ioc DISABLE TRIGGER {name}")
+    try:
+        yield
+    finally:
+        other_session.execute(f"ALTER TABLE iocs_ioc ENABLE TRIGGER {name}")
+
+
+def test_without_its_triggers_the_memo_stays_off(cited, other_session, one_trigger_disabled):
+    assert memo.for_lookup(IOC) is None  # checked when the listener opens
+    assert ask().found and queries_for() > 0  # every lookup reads
+    other_session.execute(FALSE_POSITIVE_SQL, [KEY.value])
+    assert not ask().found
+
+
+def test_triggers_disabled_later_turn_the_memo_off(cited, other_session, monkeypatch):
+    monkeypatch.setattr(memo, "SWEEP_SECONDS", 0.02)
+    monkeypatch.setattr(memo, "CHECK_SECONDS", 0.0)
+    memo.forget()
+    assert ask().found and memo.for_lookup(IOC) is not None
+    kept = memo.for_lookup(IOC)
+    name = f"{triggers.TRIGGER}_update"
+    other_session.execute(f"ALTER TABLE iocs_ioc DISABLE TRIGGER {name}")
+    try:
+        assert eventually(lambda: kept.listener.connection is None and len(kept) == 0)  # the sweeper saw it
+        other_session.execute(FALSE_POSITIVE_SQL, [KEY.value])  # notifies nobody
+        assert not ask().found
+    finally:
+        other_session.execute(f"ALTER TABLE iocs_ioc ENABLE TRIGGER {name}")

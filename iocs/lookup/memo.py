@@ -19,7 +19,9 @@ A memo is never stale for longer than a notification takes to arrive:
 - an answer is remembered only if nothing arrived while it was being read (a generation number,
   checked after reading the listener again), so a read that raced a commit is used once, never kept;
 - a listener that fails (PostgreSQL restarted, the session killed) empties the memo and is
-  reopened on the next lookup; while it cannot be, lookups go to the database as without a memo.
+  reopened on the next lookup; while it cannot be, lookups go to the database as without a memo;
+- the triggers are checked (all there, all enabled) when the listener opens and every
+  ``CHECK_SECONDS`` after: without them nothing would be notified, so the memo stays off.
 
 What remains is the moment between a commit and its notification reaching the socket (well under
 a millisecond on one host): a lookup in that moment answers as one that started just before the
@@ -49,12 +51,18 @@ import psycopg
 from django.conf import settings
 from django.db import connections, router
 
+from . import triggers
 from .triggers import CHANNEL
 
 logger = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 5  # seconds, unless the database settings name one
 RETRY_SECONDS = 5.0
 SWEEP_SECONDS = 5.0  # how often a background thread reads the listening session (see Memo._sweep)
+CHECK_SECONDS = 60.0  # how often the sweeper checks that the triggers are still there and enabled
+
+
+class MissingTriggers(psycopg.OperationalError):
+    """The triggers the memo relies on are missing or disabled: lookups go to the database."""
 
 
 class Listener:
@@ -65,6 +73,7 @@ class Listener:
         self.connection: psycopg.Connection | None = None
         self.pid = 0
         self.retry_at = 0.0
+        self.checked_at = 0.0
 
     def open(self) -> None:
         """Connect as Django does (same parameters) and listen; after a failure, not again for a
@@ -76,10 +85,19 @@ class Listener:
         try:
             self.connection = psycopg.connect(**params, autocommit=True)
             self.connection.execute(f"LISTEN {CHANNEL}")
-        except psycopg.Error:
-            self.retry_at = time.monotonic() + RETRY_SECONDS
+            self.check()
+        except psycopg.Error as exc:
+            wait = CHECK_SECONDS if isinstance(exc, MissingTriggers) else RETRY_SECONDS
+            self.retry_at = time.monotonic() + wait
             self.close()
             raise
+
+    def check(self) -> None:
+        """Raise unless every trigger that sends the notifications is there and enabled."""
+        assert self.connection is not None
+        if not triggers.all_enabled(self.connection):
+            raise MissingTriggers("lookup triggers missing or disabled (run `manage.py migrate`): memo off")
+        self.checked_at = time.monotonic()
 
     @property
     def is_open(self) -> bool:
@@ -237,7 +255,10 @@ class Memo:
                     return
                 try:
                     self.notified(self.listener.received())
-                except psycopg.Error:
+                    if time.monotonic() - self.listener.checked_at > CHECK_SECONDS:
+                        self.listener.check()
+                except psycopg.Error as exc:
+                    logger.warning("lookup memo emptied: %s", exc)
                     self.listener.close()
                     self.changed()
                     return

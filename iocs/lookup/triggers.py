@@ -114,6 +114,18 @@ def statements(quote) -> list[str]:
     return out
 
 
+EXPECTED = 11  # triggers installed by statements(): insert/update/delete/truncate on three tables, no threat insert
+ENABLED_SQL = ("SELECT count(*) FROM pg_trigger WHERE tgname LIKE %s AND NOT tgisinternal AND tgenabled <> 'D'"
+               " AND tgrelid = ANY(%s::regclass[])")
+
+
+def all_enabled(session) -> bool:
+    """Whether every trigger is there and enabled (a psycopg session): the memo relies on them, and a
+    restored dump, a manual ``DISABLE TRIGGER`` or a migrate that never ran would leave it stale."""
+    row = session.execute(ENABLED_SQL, [TRIGGER + "%", list(_tables().values())]).fetchone()
+    return bool(row) and row[0] == EXPECTED
+
+
 def install(using: str = DEFAULT_DB_ALIAS) -> bool:
     """Create or replace the triggers; False on SQLite or while a table is missing."""
     connection = connections[using]
