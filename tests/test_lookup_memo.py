@@ -395,3 +395,14 @@ def test_triggers_disabled_later_turn_the_memo_off(cited, other_session, monkeyp
         assert not ask().found
     finally:
         other_session.execute(f"ALTER TABLE iocs_ioc ENABLE TRIGGER {name}")
+
+
+def test_notifications_read_during_the_trigger_check_are_not_lost(cited, other_session):
+    """The periodic check is a query on the listening session: psycopg reads whatever notifications
+    arrived before its answer; they must still reach the memo."""
+    assert ask().found
+    listener = memo.for_lookup(IOC).listener
+    other_session.execute(FALSE_POSITIVE_SQL, [KEY.value])
+    select.select([listener.connection.fileno()], [], [], DELIVERY)  # the notification is on the socket
+    listener.check()
+    assert listener.received() == [f"k:{triggers.key_digest(KEY.type, KEY.value)}"]

@@ -74,6 +74,7 @@ class Listener:
         self.pid = 0
         self.retry_at = 0.0
         self.checked_at = 0.0
+        self._caught: list[str] = []  # payloads psycopg read while a query ran on the session
 
     def open(self) -> None:
         """Connect as Django does (same parameters) and listen; after a failure, not again for a
@@ -84,6 +85,10 @@ class Listener:
         self.pid = os.getpid()
         try:
             self.connection = psycopg.connect(**params, autocommit=True)
+            # A query on this session (the check) reads the notifications that arrived before its
+            # answer and hands them to the handlers, not to pgconn.notifies(): keep them for received().
+            self._caught = []
+            self.connection.add_notify_handler(lambda notify: self._caught.append(notify.payload))
             self.connection.execute(f"LISTEN {CHANNEL}")
             self.check()
         except psycopg.Error as exc:
@@ -108,13 +113,13 @@ class Listener:
         psycopg.Error if the session is gone. libpq's socket is non-blocking: ``consume_input``
         reads what is there."""
         assert self.connection is not None
+        payloads, self._caught = self._caught, []
         if not select.select([self.connection.fileno()], [], [], 0)[0]:
-            return []
+            return payloads
         pgconn = self.connection.pgconn
         pgconn.consume_input()
         if pgconn.status != psycopg.pq.ConnStatus.OK:
             raise psycopg.OperationalError("the listening session ended")
-        payloads = []
         while (notify := pgconn.notifies()) is not None:
             payloads.append(notify.extra.decode("ascii", "replace"))
         return payloads
