@@ -328,7 +328,7 @@ def measure_lookup(args, srv: Gunicorn, rep: report.Report) -> tuple[float, floa
 
 def measure_lookup_unremembered(args, artifacts: Path, livez_rps: float, rep: report.Report) -> None:
     """The same load on a server whose workers remember no answer (``LOOKUP_MEMO_ROWS=0``): every
-    request queried, as for values a worker never saw or right after a write emptied its memo. The
+    request queried, as for values a worker never saw or whose answers a write made it forget. The
     values above repeat (2,200 of them), so after their first pass the workers answer from memory."""
     env = {**server_env(artifacts), "LOOKUP_MEMO_ROWS": "0"}
     srv = Gunicorn(ROOT, args.port + 1, env, workers=2)

@@ -7,7 +7,8 @@ request, 0.16 ms of a 1.2 ms lookup at 1,000,000 IOCs (``bench/run.py``).
 
 A server that ends a session (restart, ``pg_terminate_backend``, idle timeout) sends its FATAL
 message and closes the socket, so the idle connection's socket becomes readable. An idle connection
-otherwise receives nothing unprompted (we LISTEN to nothing). So: a socket with nothing to read is
+otherwise receives nothing unprompted (Django's connections LISTEN to nothing: the lookup memo
+listens on a session of its own, ``iocs/lookup/memo.py``). So: a socket with nothing to read is
 an open session, and only a readable one is asked ``SELECT 1`` (Django's check, which also consumes
 what arrived and tells a notice from a goodbye). What this cannot see, a peer gone without a word
 (a cut network), ``SELECT 1`` could not see either without waiting for TCP's timeout.
