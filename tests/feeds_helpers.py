@@ -120,7 +120,9 @@ def csv_dataset(*, clearance: int = TLP.RED, query: dict | None = None, profile=
 
 
 def render_csv(dataset, *, in_database: bool) -> str:
-    """The CSV body of ``dataset``: rendered by PostgreSQL (``in_database``, where available) or by Python."""
+    """The CSV body of ``dataset``: rendered by PostgreSQL (``in_database``, where available: as text,
+    or as stored compressed blocks for a feed's default parameters) or by Python."""
+    from iocs.feeds.deflate import Segment
     from iocs.feeds.pipeline import rows_for
     from iocs.feeds.renderers import CsvRenderer
     from iocs.feeds.renderers.base import FeedMeta
@@ -128,4 +130,5 @@ def render_csv(dataset, *, in_database: bool) -> str:
     renderer = CsvRenderer()
     meta = FeedMeta(title="t", url="u", generated_at=timezone.now(), additions=0, removals=0, license="l",
                     publisher="p", since=dataset.params.since)
-    return "".join(renderer.stream(rows_for(dataset, renderer, in_database=in_database)(), meta))
+    pieces = renderer.stream(rows_for(dataset, renderer, in_database=in_database)(), meta)
+    return "".join(p.plain().decode() if isinstance(p, Segment) else p for p in pieces)

@@ -23,8 +23,9 @@ HEADER = b"type,value,confidence,reason,tlp,first_seen,last_seen,sources\r\n"
 
 
 @pytest.fixture(autouse=True)
-def _small_datasets_too(monkeypatch):
+def _small_datasets_too(monkeypatch, settings):
     monkeypatch.setattr(csvsql, "MIN_ROWS", 0)  # the tests' datasets are far below the threshold
+    settings.FEED_SEGMENTS = False  # the one-statement path; stored blocks: tests/test_feed_csv_segments.py
 
 
 @pytest.fixture

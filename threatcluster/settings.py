@@ -265,6 +265,10 @@ FEED_ARTIFACT_DIR = env.path("FEED_ARTIFACT_DIR", default=BASE_DIR / "var" / "fe
 # The MISP feeds (/misp/, /api/misp/) are built live and their bytes cached this long: a MISP feed
 # file is never staler than this many seconds. 0 turns the cache off.
 MISP_FEED_CACHE_SECONDS = env.int("MISP_FEED_CACHE_SECONDS", default=300)
+# The feeds' default CSV bodies kept in PostgreSQL per block of 512 IOC ids, compressed, and
+# re-rendered only where a committed change touched them (iocs/feeds/segments/). Off: every first
+# caller of a generation waits for the whole body to be rendered (7 s at 1,000,000 IOCs).
+FEED_SEGMENTS = env.bool("FEED_SEGMENTS", default=True)
 # Lookup answers each web process remembers, counted in rows (an IOC or one of its clusters; 20,000
 # rows took 12.8 MB, bench/RESULTS.md), each forgotten when PostgreSQL notifies a committed change to
 # what it shows (iocs/lookup/memo.py). 0 turns the memo off. SQLite never keeps one.

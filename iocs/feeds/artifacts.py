@@ -20,6 +20,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from .deflate import GzipWriter, Segment
+
 READ_CHUNK = 64 * 1024
 GZIP_WBITS = 31  # zlib with a gzip header and trailer
 KEEP_UNUSED_SECONDS = 24 * 3600
@@ -41,17 +43,18 @@ class ArtifactWriter:
         self.path = path
         self.tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         self.file = self.tmp.open("wb")
-        self.compressor = zlib.compressobj(6, zlib.DEFLATED, GZIP_WBITS)
+        self.gzip = GzipWriter()
 
-    def write(self, data: bytes) -> bytes:
-        """Compress ``data``, store it, return the compressed bytes (to send to a gzip client as well)."""
-        out = self.compressor.compress(data)
+    def write(self, data: bytes | Segment) -> bytes:
+        """Compress ``data`` (a stored segment: as it is), store it, return the compressed bytes
+        (to send to a gzip client as well)."""
+        out = self.gzip.add(data)
         if out:
             self.file.write(out)
         return out
 
     def finish(self) -> bytes:
-        tail = self.compressor.flush()
+        tail = self.gzip.finish()
         self.file.write(tail)
         self.file.close()
         os.replace(self.tmp, self.path)

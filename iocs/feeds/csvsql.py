@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.db import connection
+from django.db.models import F
 
 from iocs.models import IOC
 from iocs.normalize import IOCType
@@ -164,13 +165,18 @@ def _citations_sql(clearance: int, sparse: tuple[str, list] | None) -> tuple[str
     return sql, params + ([RANGE] if sparse is not None else [])
 
 
-def statement(dataset: Dataset, *, sparse: bool = False) -> tuple[str, list]:
+def statement(dataset: Dataset, *, sparse: bool = False, blocks: list[int] | None = None) -> tuple[str, list]:
     """``(range start, CSV text)`` rows, in id order: the SQL and its parameters.
 
     The rows are :meth:`Dataset.addition_values` compiled by Django (its filters, its parameters).
+    With ``blocks`` (ascending numbers of aligned ranges, ``[n * RANGE, (n + 1) * RANGE)``: the
+    stored segments', :mod:`.segments`) the rows are ``(block, text, oldest last_seen, snapshot)``,
+    one for every block asked for, empty ones included: what a segment is stored with.
     """
-    rows_sql, rows_params = (dataset.addition_values(ROW_FIELDS, text_times=True).order_by()
-                             .query.sql_with_params())
+    values = dataset.addition_values(ROW_FIELDS, text_times=True).order_by()
+    if blocks is not None:
+        values = values.annotate(seen_at=F("last_seen"))
+    rows_sql, rows_params = values.query.sql_with_params()
     cites_sql, cites_params = _citations_sql(dataset.clearance, (rows_sql, rows_params) if sparse else None)
     value, value_params = _cell("x.shown")
     reason, reason_params = _cell("x.reason")
@@ -182,6 +188,19 @@ def statement(dataset: Dataset, *, sparse: bool = False) -> tuple[str, list]:
     shown, shown_params = _defanged("i") if dataset.params.defang else ("i.value", [])
     once = "OFFSET 0" if dataset.params.defang else ""  # a subquery scan: the defanged value computed once
     ioc = _table(IOC)
+    if blocks is not None:
+        sql = f"""{MARKER}
+      SELECT b.n, coalesce(chunk.body, ''), chunk.oldest, pg_current_snapshot()::text
+      FROM (SELECT n, n * %s AS lo FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(n, k) ORDER BY k) b
+      CROSS JOIN LATERAL (
+        SELECT string_agg({line}, '' ORDER BY x.id) AS body, min(x.seen_at) AS oldest
+        FROM (SELECT i.*, {shown} AS shown, coalesce(c.cell, '') AS cell
+              FROM ({rows_sql}) i
+              LEFT JOIN ({cites_sql}) c ON c.ioc_id = i.id
+              WHERE i.id >= b.lo AND i.id < b.lo + %s {once}) x
+      ) chunk"""  # noqa: S608
+        return sql, [RANGE, list(blocks), *value_params, *reason_params, list(TLP_SLUGS), *sources_params, end,
+                     *shown_params, *rows_params, *cites_params, RANGE]
     # Range starts: the first id, then the first id at least RANGE further on (one index probe each,
     # so gaps in the ids cost nothing); read lazily, as the nested loop asks for the next range.
     sql = f"""{MARKER}

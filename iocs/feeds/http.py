@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
 from . import artifacts, generation, warm
+from .deflate import GzipWriter, Segment
 from .generation import Generation
 from .query import Dataset
 from .renderers.base import FeedMeta, FeedRenderer, Prerendered, iso
@@ -51,8 +51,9 @@ def accepts_gzip(request) -> bool:
     return bool(_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
 
 
-def blocks(pieces: Iterable[str], size: int = BLOCK) -> Iterator[bytes]:
-    """Join small text pieces into blocks of about ``size`` characters, UTF-8 encoded.
+def blocks(pieces: Iterable[str | Segment], size: int = BLOCK) -> Iterator[bytes | Segment]:
+    """Join small text pieces into blocks of about ``size`` characters, UTF-8 encoded; stored
+    compressed blocks (:class:`~.deflate.Segment`) pass through as they are, in their place.
 
     The first piece (the header: provenance lines, CSV column names, the JSON head) goes out alone,
     before the database is asked for rows: the client has bytes at once, even while a
@@ -61,10 +62,16 @@ def blocks(pieces: Iterable[str], size: int = BLOCK) -> Iterator[bytes]:
     pieces = iter(pieces)
     first = next(pieces, None)
     if first is not None:
-        yield first.encode()
+        yield first if isinstance(first, Segment) else first.encode()
     buffer: list[str] = []
     length = 0
     for piece in pieces:
+        if isinstance(piece, Segment):
+            if buffer:
+                yield "".join(buffer).encode()
+                buffer, length = [], 0
+            yield piece
+            continue
         buffer.append(piece)
         length += len(piece)
         if length >= size:
@@ -74,23 +81,26 @@ def blocks(pieces: Iterable[str], size: int = BLOCK) -> Iterator[bytes]:
         yield "".join(buffer).encode()
 
 
-def encode(data: Iterable[bytes], *, gzip: bool, store: Path | None = None) -> Iterator[bytes]:
+def encode(data: Iterable[bytes | Segment], *, gzip: bool, store: Path | None = None) -> Iterator[bytes]:
     """Send ``data`` plain or gzipped, storing the gzip stream as the artifact ``store`` when given.
 
-    The artifact is only put in place when the whole body went through; a client that disconnects
-    (the generator is closed) leaves nothing behind. The file is opened on the first block, so a
-    response that is never iterated leaves nothing either.
+    Compressed blocks go to gzip clients and into the artifact as they are (:mod:`.deflate`) and
+    are inflated for the others. The artifact is only put in place when the whole body went
+    through; a client that disconnects (the generator is closed) leaves nothing behind. The file is
+    opened on the first block, so a response that is never iterated leaves nothing either.
     """
     writer = artifacts.ArtifactWriter(store) if store is not None else None
-    compressor = zlib.compressobj(6, zlib.DEFLATED, artifacts.GZIP_WBITS) if gzip and writer is None else None
+    compressor = GzipWriter() if gzip and writer is None else None
     done = False
     try:
         for block in data:
             if writer is not None:
                 compressed = writer.write(block)
-                out = compressed if gzip else block
+                out = compressed if gzip else _plain(block)
+            elif compressor is not None:
+                out = compressor.add(block)
             else:
-                out = compressor.compress(block) if compressor else block
+                out = _plain(block)
             if out:
                 yield out
         if writer is not None:
@@ -99,10 +109,14 @@ def encode(data: Iterable[bytes], *, gzip: bool, store: Path | None = None) -> I
             if gzip and tail:
                 yield tail
         elif compressor is not None:
-            yield compressor.flush()
+            yield compressor.finish()
     finally:
         if writer is not None and not done:
             writer.abort()
+
+
+def _plain(block: bytes | Segment) -> bytes:
+    return block.plain() if isinstance(block, Segment) else block
 
 
 def tag_base(gen: Generation, renderer: FeedRenderer, meta: FeedMeta, spec: FeedResponseSpec, variant: str) -> str:

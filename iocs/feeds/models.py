@@ -8,6 +8,10 @@ have seen that earlier state. Rows are inserted by triggers on the IOC table (``
 no code path (the classifier's bulk ``update()``, the admin, a data migration, raw SQL) can change
 an IOC without leaving its trace. Ageing out of a window needs no log: it is computed from
 ``last_seen`` (``query.py``).
+
+The stored CSV segments (:class:`FeedSegment`, :class:`SegmentChange`, :class:`SegmentHorizon`) are
+the body of the large CSV feeds kept per block of IOC ids, and the log of which blocks each
+committed transaction changed: see :mod:`iocs.feeds.segments`.
 """
 
 from __future__ import annotations
@@ -47,3 +51,49 @@ class Removal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type}:{self.value} removed ({self.cause}) at {self.at:%Y-%m-%dT%H:%M:%SZ}"
+
+
+class FeedSegment(models.Model):
+    """One block of a CSV feed body (the IOCs with ids in ``[block * IDS, (block + 1) * IDS)``),
+    deflate-compressed, and what it is valid for: the snapshot it was read in, the time it was
+    rendered at and the time its oldest row leaves the window. Written and read by
+    :mod:`iocs.feeds.segments` (raw SQL: the snapshot is PostgreSQL's ``pg_snapshot``, as text)."""
+
+    variant = models.CharField(max_length=32, help_text="What shapes the bytes: filters, clearance, defang.")
+    block = models.BigIntegerField()
+    snapshot = models.TextField(help_text="pg_current_snapshot() of the statement that rendered it.")
+    rendered_at = models.DateTimeField(help_text="The dataset's clock when rendered (its window's edge).")
+    expires_at = models.DateTimeField(null=True, help_text="When its oldest row leaves the window (none: never).")
+    length = models.IntegerField(help_text="Bytes of text.")
+    crc = models.BigIntegerField(help_text="CRC-32 of the text.")
+    data = models.BinaryField(help_text="The text, raw deflate, ended by a full flush.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["variant", "block"], name="feeds_segment_variant_block")]
+
+    def __str__(self) -> str:
+        return f"CSV block {self.block} of {self.variant} ({self.length} bytes)"
+
+
+class SegmentChange(models.Model):
+    """A transaction (its top-level id, ``xid8``) that changed what a block of IOC ids renders to;
+    block -1: every block. Written by triggers (:mod:`iocs.feeds.segments.triggers`)."""
+
+    block = models.BigIntegerField()
+    xid = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["block", "xid"], name="feeds_segmentchange_block_xid")]
+
+    def __str__(self) -> str:
+        return f"block {self.block} changed by transaction {self.xid}"
+
+
+class SegmentHorizon(models.Model):
+    """One row: changes of transactions below ``xid_floor`` were pruned from the log, so a segment read in a
+    snapshot that may not have seen one of them (its own xmin is lower) is no longer trusted."""
+
+    xid_floor = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"change log pruned below transaction {self.xid_floor}"

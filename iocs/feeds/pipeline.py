@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from iocs.normalize import defang
 
-from . import csvsql, txtsql
+from . import csvsql, segments, txtsql
 from .citations import with_citations
 from .generation import Generation
 from .query import Dataset
@@ -35,11 +35,14 @@ def rows_for(dataset: Dataset, renderer: FeedRenderer, *, removals_only: bool = 
     """A callable (run when the body is streamed, after the response headers) giving the rows.
 
     CSV and plain text on PostgreSQL come as text the database rendered (:mod:`.csvsql`,
-    :mod:`.txtsql`), a CSV delta's removals after it as rows; ``in_database=False`` keeps the Python
+    :mod:`.txtsql`; a feed's default CSV as stored compressed blocks, :mod:`.segments`), a CSV
+    delta's removals after it as rows; ``in_database=False`` keeps the Python
     path (the reference the tests compare).
     """
 
     def produce() -> Iterator[dict] | Prerendered:
+        if in_database and isinstance(renderer, CsvRenderer) and not removals_only and segments.usable(dataset):
+            return Prerendered(segments.chunks(dataset))  # stored blocks, re-rendered where the data changed
         if in_database and isinstance(renderer, CsvRenderer) and not removals_only and csvsql.available(dataset):
             rest: Iterator[dict] = dataset.removal_rows() if dataset.is_delta else iter(())
             return Prerendered(csvsql.chunks(dataset), _defanged(rest) if dataset.params.defang else rest)

@@ -3,7 +3,8 @@
 - :func:`refresh_feeds`: verify the default datasets (so ``feed/status.json`` tells the truth),
   pre-build the public blocklists, so that no anonymous download waits for a full query, and the
   token feeds someone polled in the last day (:func:`keep_warm`, :mod:`.warm`).
-- :func:`prune_feeds`: delete unused artifacts and removal-log entries no ``since`` can reach.
+- :func:`prune_feeds`: delete unused artifacts, removal-log entries no ``since`` can reach, and
+  stored CSV blocks nobody reads or that went stale (:mod:`.segments`).
 
 Pre-building needs ``settings.SITE_URL``: the body prints the feed's own URL, which without it is
 taken from each request's host, so a file built here could not be the one a request would build.
@@ -18,7 +19,7 @@ from django.urls import reverse
 
 from apikeys.tiers import Tier
 
-from . import artifacts, generation, warm
+from . import artifacts, generation, segments, warm
 from . import params as feed_params
 from .http import prebuild
 from .pipeline import meta_factory, rows_for
@@ -65,4 +66,6 @@ def keep_warm() -> int:
 
 
 def prune_feeds() -> dict[str, int]:
-    return {"artifacts": artifacts.prune(), "removals": prune_removals()}
+    pruned = segments.prune()
+    return {"artifacts": artifacts.prune(), "removals": prune_removals(), "segments": pruned["segments"],
+            "segment_changes": pruned["changes"]}

@@ -1,0 +1,273 @@
+"""Reading, rendering, storing and pruning CSV segments (see the package's docstring)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+
+import psycopg
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+
+from iocs.models import IOC
+
+from .. import csvsql, deflate
+from ..deflate import Segment
+from ..models import FeedSegment, SegmentChange, SegmentHorizon
+from ..query import Dataset
+from . import triggers
+
+VERSION = "1"  # bump when the statement's output changes for the same data: every stored block goes
+GROUP = 64  # blocks checked and fetched per statement (~1.6 MB compressed at the benchmark's density)
+RENDER_GROUP = 16  # rows fetched at a time from the rendering cursor (two fetches' text is held, ~110 KB a row here)
+USED_KEY = "feeds:segments:used"
+KEEP_UNUSED_SECONDS = 24 * 3600
+REMEMBER_EVERY = 600
+PRUNE_LOCK = 0x7C5E6D01  # pg_advisory_xact_lock key: one prune at a time
+
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def variant(dataset: Dataset) -> str:
+    """What shapes a block's bytes: the filters, the clearance, ``defang``, the block size, the
+    statement's version. Not the profile or the tier: two feeds with the same filters share blocks."""
+    p = dataset.params
+    text = (f"c={','.join(p.confidence)}|t={','.join(p.types)}|w={int(p.window.total_seconds())}"
+            f"|clearance={int(dataset.clearance)}|hostnames={int(dataset.hostnames_only)}|defang={int(p.defang)}"
+            f"|ids={triggers.IDS}|range={csvsql.RANGE}|v={VERSION}")
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def usable(dataset: Dataset) -> bool:
+    """Stored blocks serve this dataset: PostgreSQL, a feed's default parameters (the polled bodies;
+    custom filters would each store a copy of the feed), no ``since``, large enough for the
+    database to render it (:func:`csvsql.available`), and every trigger in place."""
+    if not getattr(settings, "FEED_SEGMENTS", True) or connection.vendor != "postgresql":
+        return False
+    if dataset.is_delta or dataset.params.explicit or triggers.IDS != csvsql.RANGE:
+        return False
+    if not csvsql.available(dataset):
+        return False
+    with connection.cursor() as cursor:
+        return triggers.all_enabled(cursor)
+
+
+# The validity test of a stored block ``s`` (see the package's docstring); parameters: now, now.
+VALID = """s.rendered_at <= %s AND (s.expires_at IS NULL OR s.expires_at > %s)
+  AND pg_snapshot_xmin(s.snapshot::pg_snapshot)
+      >= (SELECT coalesce(max(h.xid_floor), 0) FROM {horizon} h)::text::xid8
+  AND NOT EXISTS (SELECT 1 FROM {log} c WHERE c.block IN (s.block, {every})
+                  AND NOT pg_visible_in_snapshot(c.xid::text::xid8, s.snapshot::pg_snapshot))"""
+
+
+def _valid_sql() -> str:
+    return VALID.format(horizon=_table(SegmentHorizon), log=_table(SegmentChange), every=triggers.EVERY_BLOCK)
+
+
+def _blocks() -> list[int]:
+    """The numbers of the blocks that hold any IOC, ascending (an index probe per block)."""
+    ioc, ids = _table(IOC), triggers.IDS
+    sql = f"""
+      WITH RECURSIVE b(n) AS (
+          SELECT min(id) / {ids} FROM {ioc}
+        UNION ALL
+          SELECT (SELECT min(i.id) / {ids} FROM {ioc} i WHERE i.id >= (b.n + 1) * {ids}) FROM b WHERE b.n IS NOT NULL)
+      SELECT n FROM b WHERE n IS NOT NULL"""  # noqa: S608 - names and constants only
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _valid_blocks(key: str, blocks: list[int], now: datetime) -> set[int]:
+    sql = (f"SELECT s.block FROM {_table(FeedSegment)} s"  # noqa: S608
+           f" WHERE s.variant = %s AND s.block = ANY(%s::bigint[]) AND {_valid_sql()}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, blocks, now, now])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _stored(key: str, blocks: list[int], now: datetime) -> dict[int, Segment]:
+    sql = (f"SELECT s.block, s.length, s.crc, s.data FROM {_table(FeedSegment)} s"  # noqa: S608
+           f" WHERE s.variant = %s AND s.block = ANY(%s::bigint[]) AND {_valid_sql()}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, blocks, now, now])
+        return {block: Segment(length, crc, bytes(data)) for block, length, crc, data in cursor.fetchall()}
+
+
+Row = tuple[int, str, "datetime | None", Segment]  # block, snapshot, expires_at, segment: what is stored
+
+
+class _Rendered:
+    """Rows of the CSV statement over the missing blocks, read from a server-side cursor as the body
+    reaches them (other statements run on the connection in between) and compressed by a helper
+    thread while the next rows are fetched (zlib and psycopg's waits release the GIL: the two
+    overlap), kept for storing."""
+
+    def __init__(self, dataset: Dataset, blocks: list[int], sparse: bool) -> None:
+        sql, params = csvsql.statement(dataset, sparse=sparse, blocks=blocks)
+        self.window = dataset.params.window
+        self.left = len(blocks)
+        self.cursor = connection.connection.cursor(name=f"tc_segments_{id(self):x}")
+        with connection.cursor() as wrapper:  # logged like any query when queries are (DEBUG, the tests)
+            logged = wrapper.debug_sql(sql, params) if connection.queries_logged else contextlib.nullcontext()
+            with logged:
+                self.cursor.execute(sql, params)
+        self.compressor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tc-segments")
+        self.queue: deque[tuple[int, str, datetime | None, Future[Segment]]] = deque()
+        self.pending: list[Row] = []
+
+    def _fetch(self) -> None:
+        for block, text, oldest, snapshot in self.cursor.fetchmany(RENDER_GROUP):
+            self.queue.append((block, snapshot, oldest, self.compressor.submit(deflate.compress, text.encode())))
+
+    def take(self, block: int) -> Segment:
+        if len(self.queue) <= RENDER_GROUP and self.left > len(self.queue):
+            self._fetch()  # the next rows, while the helper compresses the ones queued
+        if not self.queue or self.queue[0][0] != block:  # the statement returns the blocks asked for, in order
+            raise RuntimeError(f"CSV segments out of order: expected block {block}, "
+                               f"got {self.queue[0][0] if self.queue else None}")
+        _, snapshot, oldest, future = self.queue.popleft()
+        self.left -= 1
+        segment = future.result()
+        self.pending.append((block, snapshot, oldest + self.window if oldest is not None else None, segment))
+        return segment
+
+    def close(self) -> None:
+        self.compressor.shutdown(cancel_futures=True)
+        self.cursor.close()
+
+
+def _render_one(dataset: Dataset, block: int, sparse: bool) -> tuple[Segment, Row]:
+    """A block found stale between the check and the fetch (a commit in between): rendered alone."""
+    rendered = _Rendered(dataset, [block], sparse)
+    try:
+        return rendered.take(block), rendered.pending[0]
+    finally:
+        rendered.close()
+
+
+def _save(key: str, now: datetime, rows: list[Row]) -> None:
+    """Store rendered blocks (upsert). Parameters bound by the server, the data in binary (``%b``):
+    Django's cursors inline parameters as SQL literals, which for ~25 KB of bytes a block cost more
+    than the insert."""
+    if not rows:
+        return
+    table = _table(FeedSegment)
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(
+            f"""INSERT INTO {table} (variant, block, snapshot, rendered_at, expires_at, length, crc, data)
+                SELECT %s, u.block, u.snapshot, %s, u.expires_at, u.length, u.crc, u.data
+                FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::int[], %s::bigint[], %b::bytea[])
+                     AS u(block, snapshot, expires_at, length, crc, data)
+                ON CONFLICT (variant, block) DO UPDATE SET snapshot = excluded.snapshot,
+                  rendered_at = excluded.rendered_at, expires_at = excluded.expires_at,
+                  length = excluded.length, crc = excluded.crc, data = excluded.data""",  # noqa: S608
+            [key, now, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+             [r[3].length for r in rows], [r[3].crc for r in rows], [r[3].data for r in rows]])
+
+
+def _remember_use(key: str) -> None:
+    """Note that a variant was read (one cache read per body; a write at most every ``REMEMBER_EVERY``)."""
+    now = time.time()
+    used = cache.get(USED_KEY)
+    used = used if isinstance(used, dict) else {}
+    if now - used.get(key, 0) < REMEMBER_EVERY:
+        return
+    used[key] = now
+    # Read-modify-write: two bodies at the same moment may drop one entry; its next read adds it back.
+    cache.set(USED_KEY, {k: v for k, v in used.items() if now - v < KEEP_UNUSED_SECONDS}, KEEP_UNUSED_SECONDS)
+
+
+def chunks(dataset: Dataset) -> Iterator[Segment]:
+    """The CSV lines of the dataset (no ``since``), as compressed blocks in id order: stored ones
+    while valid, the others rendered now (one statement, read as the body reaches them) and stored
+    as it goes, committed when the body is complete. Call only when :func:`usable`."""
+    key, now = variant(dataset), dataset.now
+    _remember_use(key)
+    # Inside a caller's transaction, blocks are read but never stored: a write it makes after this
+    # would be logged under the same transaction id, which the stored snapshot already counts as seen.
+    keep = not connection.in_atomic_block
+    blocks = _blocks()
+    valid = _valid_blocks(key, blocks, now)
+    missing = [block for block in blocks if block not in valid]
+    sparse = csvsql.is_sparse(dataset) if missing else False
+    with transaction.atomic():  # the server-side cursor lives in a transaction; the stored rows commit with it
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")  # the full feed: no faster with it; a few blocks: 0.5 s slower
+            # A cursor's plan is made for its first 10% by default; the body reads all of it (7 s against 17 s).
+            cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
+        rendered = _Rendered(dataset, missing, sparse) if missing else None
+        try:
+            for start in range(0, len(blocks), GROUP):
+                group = blocks[start:start + GROUP]
+                stored = _stored(key, [block for block in group if block in valid], now)
+                fresh: list[Row] = []
+                for block in group:
+                    segment = stored.get(block)
+                    if segment is None and block not in valid:
+                        segment = rendered.take(block)
+                    elif segment is None:
+                        segment, row = _render_one(dataset, block, sparse)
+                        fresh.append(row)
+                    if segment.length:
+                        yield segment
+                if rendered is not None:
+                    fresh += rendered.pending
+                    rendered.pending = []
+                if keep:
+                    _save(key, now, fresh)
+        finally:
+            if rendered is not None:
+                rendered.close()
+
+
+def prune(now: datetime | None = None) -> dict[str, int]:
+    """Drop the blocks of variants nobody read for a day and the stale ones, re-stamp the valid
+    ones with this moment's snapshot (what they hold is still the data's state), then drop the log
+    entries every remaining block and every later snapshot sees, raising the horizon to match."""
+    if connection.vendor != "postgresql":
+        return {"segments": 0, "changes": 0}
+    now = now or timezone.now()
+    used = cache.get(USED_KEY)
+    used = [k for k, at in (used.items() if isinstance(used, dict) else ()) if time.time() - at < KEEP_UNUSED_SECONDS]
+    segment, log, horizon = _table(FeedSegment), _table(SegmentChange), _table(SegmentHorizon)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PRUNE_LOCK])
+        cursor.execute(f"DELETE FROM {segment} WHERE NOT (variant = ANY(%s::text[]))", [used])  # noqa: S608
+        dropped = cursor.rowcount
+        cursor.execute(f"DELETE FROM {segment} s WHERE NOT ({_valid_sql()})", [now, now])  # noqa: S608
+        dropped += cursor.rowcount
+        # One statement: the log read to judge a block and the snapshot stamped on it are the same.
+        cursor.execute(f"UPDATE {segment} s SET snapshot = pg_current_snapshot()::text"  # noqa: S608
+                       f" WHERE {_valid_sql()}", [now, now])
+        cursor.execute(f"""SELECT least(pg_snapshot_xmin(pg_current_snapshot()),
+                                        (SELECT min(pg_snapshot_xmin(snapshot::pg_snapshot)) FROM {segment}))
+                                  ::text::bigint""")  # noqa: S608
+        (xmin,) = cursor.fetchone()
+        cursor.execute(f"SELECT coalesce(max(xid_floor), 0) FROM {horizon}")  # noqa: S608
+        (previous,) = cursor.fetchone()
+        removed = 0
+        if xmin > previous:
+            cursor.execute(f"DELETE FROM {log} WHERE xid < %s", [xmin])  # noqa: S608
+            removed = cursor.rowcount
+            cursor.execute(f"DELETE FROM {horizon}")  # noqa: S608
+            cursor.execute(f"INSERT INTO {horizon} (xid_floor) VALUES (%s)", [xmin])  # noqa: S608
+    return {"segments": dropped, "changes": removed}
+
+
+def flush() -> int:
+    """Forget every stored block (after loading data with triggers off); returns how many."""
+    if connection.vendor != "postgresql":
+        return 0
+    deleted, _ = FeedSegment.objects.all().delete()
+    return deleted

@@ -1,0 +1,138 @@
+# ruff: noqa: S608 - only table names (quoted by the backend) and constants are formatted into SQL here
+"""Triggers that log which blocks of IOC ids each writing transaction changed (``SegmentChange``).
+
+A stored CSV segment (:mod:`.store`) is trusted only while no transaction it did not see changed
+anything its block renders from. What a block's lines are made of, and so what is logged:
+
+- an IOC inserted, updated or deleted, confirmed before or after (a pending IOC is in no feed):
+  its block;
+- a sighting inserted, updated or deleted: its IOC's block (old and new);
+- a threat whose public id or TLP changed, or that is deleted: the blocks of the IOCs it cites;
+- an article whose date, URL or title changed, or that is deleted: the blocks of the IOCs it cites;
+- a ``TRUNCATE`` of any of the four tables: block -1, every block.
+
+Each row is ``(block, pg_current_xact_id())``: the writing transaction's top-level id, the same
+inside savepoints, gone with it when it rolls back; ``ON CONFLICT DO NOTHING`` keeps one row per
+block and transaction. Statement-level triggers with transition tables, as for the lookup memo
+(``iocs/lookup/triggers.py``), and for the same reason: bulk updates, ``COPY`` and raw SQL send no
+Django signal. Inserts only: writers never wait on each other here (no counter row to lock).
+
+(Re)installed after every ``migrate``; PostgreSQL only (SQLite keeps the Python CSV renderer).
+A session with ``session_replication_role = replica`` (some restore tools) fires no triggers:
+after loading data that way, run ``manage.py feed_segments --flush``.
+"""
+
+from __future__ import annotations
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+PREFIX = "tc_segment_changed"  # every trigger and function installed here
+IDS = 512  # IOC ids per block (the CSV renderer's range, iocs/feeds/csvsql.py)
+EVERY_BLOCK = -1
+
+
+def _tables() -> dict[str, str]:
+    from iocs.models import IOC
+    from threats.models import Article, Sighting, Threat
+
+    from ..models import SegmentChange
+
+    return {"ioc": IOC._meta.db_table, "sighting": Sighting._meta.db_table, "threat": Threat._meta.db_table,
+            "article": Article._meta.db_table, "log": SegmentChange._meta.db_table}
+
+
+def _log(blocks_sql: str, log: str) -> str:
+    """PL/pgSQL: log the blocks ``blocks_sql`` returns (a ``block`` column) for this transaction."""
+    return (f"INSERT INTO {log} (block, xid) SELECT DISTINCT x.block, pg_current_xact_id()::text::bigint"
+            f" FROM ({blocks_sql}) x ON CONFLICT DO NOTHING;")
+
+
+def _per_operation(new_sql: str, old_sql: str, log: str) -> str:
+    return (f"IF TG_OP = 'INSERT' THEN {_log(new_sql, log)}\n"
+            f"ELSIF TG_OP = 'UPDATE' THEN {_log(f'{new_sql} UNION ALL {old_sql}', log)}\n"
+            f"ELSE {_log(old_sql, log)}\nEND IF;")
+
+
+def _cited(changed_ids_sql: str, column: str, sighting: str) -> str:
+    """The blocks of the IOCs cited through ``column`` (threat_id, article_id) by the changed rows."""
+    return f"SELECT s.ioc_id / {IDS} AS block FROM {sighting} s WHERE s.{column} IN ({changed_ids_sql})"
+
+
+def _function(name: str, body: str) -> str:
+    return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n{body}\nRETURN NULL;\nEND $$")
+
+
+# Only names and constants are formatted into this SQL: no value from outside.
+def statements(quote) -> list[str]:
+    t = {role: quote(table) for role, table in _tables().items()}
+    log, sighting = t["log"], t["sighting"]
+    confirmed = "r.status = 'confirmed'"
+    threat_changed = ("SELECT o.id FROM old_rows o JOIN new_rows r ON r.id = o.id"
+                      " WHERE r.public_id IS DISTINCT FROM o.public_id OR r.tlp IS DISTINCT FROM o.tlp")
+    article_changed = ("SELECT o.id FROM old_rows o JOIN new_rows r ON r.id = o.id"
+                       " WHERE r.published_at IS DISTINCT FROM o.published_at"
+                       " OR r.fetched_at IS DISTINCT FROM o.fetched_at"
+                       " OR r.url IS DISTINCT FROM o.url OR r.title IS DISTINCT FROM o.title")
+
+    def cited(column: str, changed: str) -> str:
+        return (f"IF TG_OP = 'UPDATE' THEN {_log(_cited(changed, column, sighting), log)}\n"
+                f"ELSE {_log(_cited('SELECT o.id FROM old_rows o', column, sighting), log)}\nEND IF;")
+
+    out = [
+        _function(f"{PREFIX}_ioc", _per_operation(f"SELECT r.id / {IDS} AS block FROM new_rows r WHERE {confirmed}",
+                                                  f"SELECT r.id / {IDS} AS block FROM old_rows r WHERE {confirmed}",
+                                                  log)),
+        _function(f"{PREFIX}_sighting", _per_operation(f"SELECT r.ioc_id / {IDS} AS block FROM new_rows r",
+                                                       f"SELECT r.ioc_id / {IDS} AS block FROM old_rows r", log)),
+        _function(f"{PREFIX}_threat", cited("threat_id", threat_changed)),
+        _function(f"{PREFIX}_article", cited("article_id", article_changed)),
+        _function(f"{PREFIX}_all", _log(f"SELECT {EVERY_BLOCK} AS block", log)),
+    ]
+    events = {"ioc": ("INSERT", "UPDATE", "DELETE"), "sighting": ("INSERT", "UPDATE", "DELETE"),
+              "threat": ("UPDATE", "DELETE"), "article": ("UPDATE", "DELETE")}
+    for role, table_events in events.items():
+        table = t[role]
+        for event in table_events:
+            name = f"{PREFIX}_{event.lower()}"
+            transition = {"INSERT": "NEW TABLE AS new_rows", "DELETE": "OLD TABLE AS old_rows",
+                          "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}[event]
+            out += [f"DROP TRIGGER IF EXISTS {name} ON {table}",
+                    f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transition}"
+                    f" FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}_{role}()"]
+        out += [f"DROP TRIGGER IF EXISTS {PREFIX}_truncate ON {table}",
+                f"CREATE TRIGGER {PREFIX}_truncate AFTER TRUNCATE ON {table}"
+                f" FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}_all()"]
+    return out
+
+
+EXPECTED = 14  # insert/update/delete/truncate on IOCs and sightings; update/delete/truncate on threats, articles
+ENABLED_SQL = ("SELECT count(*) FROM pg_trigger WHERE tgname LIKE %s AND NOT tgisinternal AND tgenabled <> 'D'"
+               " AND tgrelid = ANY(%s::regclass[])")
+
+
+def all_enabled(cursor) -> bool:
+    """Whether every trigger is there and enabled: without one, a change would go unlogged and a
+    stored segment served stale (a restored dump, a ``DISABLE TRIGGER``, a migrate that never ran)."""
+    tables = [table for role, table in _tables().items() if role != "log"]
+    cursor.execute(ENABLED_SQL, [PREFIX + "%", tables])
+    row = cursor.fetchone()
+    return bool(row) and row[0] == EXPECTED
+
+
+def install(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Create or replace the triggers; False on SQLite or while a table is missing."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return False
+    if not set(_tables().values()) <= set(connection.introspection.table_names()):
+        return False
+    with connection.cursor() as cursor:
+        for statement in statements(connection.ops.quote_name):
+            cursor.execute(statement)
+    return True
+
+
+def install_after_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    if getattr(sender, "label", None) == "feeds":  # post_migrate runs once per app, after all of them
+        install(using)

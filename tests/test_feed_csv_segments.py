@@ -1,0 +1,261 @@
+"""Stored CSV blocks (iocs/feeds/segments): the same bytes as the Python renderer after every kind of
+write, only the blocks a write touched rendered again, nothing trusted that a commit may have
+changed (a write committed while a block was being rendered, time moving a row out of the window,
+a pruned log, disabled triggers), gzip bodies put together from stored bytes that every reader
+accepts.
+
+``transaction=True``: autocommit, as in production (a block is stored only outside a caller's
+transaction), each test's writes committed and seen by the next statement.
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import replace
+from datetime import timedelta
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apikeys.tlp import TLP
+from iocs.feeds import csvsql, segments
+from iocs.feeds.models import FeedSegment, SegmentChange, SegmentHorizon
+from iocs.feeds.segments import store, triggers
+from iocs.models import IOC
+from tests.access import make_callers
+from tests.feeds_helpers import bulk_iocs, cite, csv_dataset, make_ioc, render_csv
+from tests.test_feed_csv_sql_bytes import hostile_data
+from threats.models import Article, Sighting, Threat
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("feeds_env")]
+IDS = triggers.IDS
+FAR = 10**6  # block numbers of the IOCs spread() places
+
+
+@pytest.fixture(autouse=True)
+def _postgresql(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("stored CSV blocks are PostgreSQL's (SQLite keeps the Python renderer)")
+    monkeypatch.setattr(csvsql, "MIN_ROWS", 0)  # the tests' datasets are far below the threshold
+
+
+@pytest.fixture
+def rendered(monkeypatch) -> list[list[int]]:
+    """The blocks each CSV statement was asked to render."""
+    calls: list[list[int]] = []
+    real = csvsql.statement
+
+    def spy(dataset, *, sparse=False, blocks=None):
+        calls.append(list(blocks) if blocks is not None else ["all"])
+        return real(dataset, sparse=sparse, blocks=blocks)
+
+    monkeypatch.setattr(csvsql, "statement", spy)
+    return calls
+
+
+def rendered_blocks(calls: list[list[int]]) -> list[int]:
+    out = [block for call in calls for block in call]
+    calls.clear()
+    return out
+
+
+def spread(n_blocks: int = 4) -> list[IOC]:
+    """Cited IOCs in ``n_blocks`` different blocks (ids moved to the start of each block)."""
+    iocs = []
+    for k in range(n_blocks):
+        ioc = make_ioc(f"spread{k}.example.com", reason=f"=r{k}")
+        IOC.objects.filter(pk=ioc.pk).update(id=(k + FAR) * IDS)  # far from the sequence's ids
+        ioc = IOC.objects.get(pk=(k + FAR) * IDS)
+        cite(ioc, title=f"report {k}", tlp=TLP.CLEAR if k % 2 else TLP.AMBER)
+        iocs.append(ioc)
+    return iocs
+
+
+def check(dataset=None) -> str:
+    """The stored-block body equals the Python renderer's; returns it."""
+    dataset = dataset or csv_dataset()
+    assert segments.usable(dataset)
+    got = render_csv(dataset, in_database=True)
+    assert got == render_csv(dataset, in_database=False)
+    return got
+
+
+@pytest.mark.parametrize("clearance", [TLP.CLEAR, TLP.AMBER, TLP.RED])
+@pytest.mark.parametrize("defang", [False, True])
+def test_same_bytes_as_the_python_renderer_stored_and_read_back(rendered, clearance, defang):
+    hostile_data()
+    spread()
+    dataset = csv_dataset(clearance=clearance, query={"defang": "true"} if defang else None)
+    first = check(dataset)
+    assert len(rendered_blocks(rendered)) >= 5 and FeedSegment.objects.count() >= 5  # every block, stored
+    assert check(dataset) == first and rendered_blocks(rendered) == []  # read back, nothing rendered
+
+
+def test_each_write_renders_its_blocks_again(rendered):
+    hostile_data()
+    iocs = spread()
+    check()
+    rendered_blocks(rendered)
+    by_block = {ioc.pk // IDS: ioc for ioc in iocs}
+    b = sorted(by_block)
+
+    def after(write, expected: list[int]) -> None:
+        write()
+        check()
+        assert sorted(set(rendered_blocks(rendered))) == expected
+
+    after(lambda: IOC.objects.filter(pk=iocs[0].pk).update(value="changed.example.com"), [b[0]])
+    after(lambda: IOC.objects.filter(pk=iocs[1].pk).update(status="false_positive", confidence=""), [b[1]])
+    after(lambda: cite(iocs[2], title="a new report"), [b[2]])
+    after(lambda: Sighting.objects.filter(ioc=iocs[2]).first().delete(), [b[2]])
+    threat = Sighting.objects.filter(ioc=iocs[3]).first().threat
+    after(lambda: Threat.objects.filter(pk=threat.pk).update(tlp=TLP.RED), [b[3]])
+    after(lambda: Threat.objects.filter(pk=threat.pk).update(public_id="TC-NEW"), [b[3]])
+    article = Sighting.objects.filter(ioc=iocs[3]).first().article
+    after(lambda: Article.objects.filter(pk=article.pk).update(title="=renamed, \"quoted\""), [b[3]])
+    after(lambda: Article.objects.filter(pk=article.pk).delete(), [b[3]])
+    after(lambda: IOC.objects.filter(pk=iocs[0].pk).delete(), [])  # its block now holds no IOC: not read
+    assert "changed.example.com" not in check()
+    new = make_ioc("new.example.com")
+    IOC.objects.filter(pk=new.pk).update(id=(FAR + 20) * IDS + 7)
+    check()
+    # The block it was inserted in (it left it), and one that did not exist before.
+    assert rendered_blocks(rendered) == sorted({new.pk // IDS, FAR + 20})
+    # What no line shows changes nothing: a threat's title, an article's body, a pending IOC.
+    after(lambda: Threat.objects.update(title="retitled"), [])
+    after(lambda: Article.objects.update(text="new body"), [])
+    after(lambda: make_ioc("waiting.example.com", status="pending"), [])
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {Sighting._meta.db_table}")
+    check()
+    every = {i // IDS for i in IOC.objects.values_list("id", flat=True)}
+    assert sorted(set(rendered_blocks(rendered))) == sorted(every)
+
+
+def test_a_commit_during_the_render_is_not_taken_as_seen(rendered):
+    """A write committed after the block's snapshot (running while it was rendered) makes it stale."""
+    (ioc,) = spread(1)
+    dsn = connection.get_connection_params()
+    other = psycopg.connect(**{k: v for k, v in dsn.items() if k in {"dbname", "user", "host", "port", "password"}})
+    try:
+        table = connection.ops.quote_name(IOC._meta.db_table)
+        other.execute(f"UPDATE {table} SET value = 'racing.example.com' WHERE id = %s", [ioc.pk])  # noqa: S608
+        before = check()  # rendered while the update is uncommitted: the old value, stored
+        assert "spread0.example.com" in before and FeedSegment.objects.filter(block=ioc.pk // IDS).exists()
+        other.commit()
+    finally:
+        other.close()
+    rendered_blocks(rendered)
+    assert "racing.example.com" in check()
+    assert rendered_blocks(rendered) == [ioc.pk // IDS]
+
+
+def test_rows_leaving_the_window_make_their_block_stale(rendered):
+    old = make_ioc("old.example.com", age_days=80)  # the feed's window: 90 days
+    make_ioc("young.example.com", age_days=1)
+    assert "old.example.com" in check()
+    rendered_blocks(rendered)
+    now = timezone.now()
+    assert "old.example.com" in check(replace(csv_dataset(), now=now + timedelta(days=5)))
+    assert rendered_blocks(rendered) == []
+    body = check(replace(csv_dataset(), now=now + timedelta(days=11)))  # 91 days
+    assert "old.example.com" not in body and "young.example.com" in body
+    assert rendered_blocks(rendered) == [old.pk // IDS]
+    check(replace(csv_dataset(), now=now))  # back in time (another worker's clock): not trusted either
+    assert rendered_blocks(rendered) == [old.pk // IDS]
+
+
+def test_disabled_triggers_turn_stored_blocks_off():
+    make_ioc("a.example.com")
+    dataset = csv_dataset()
+    assert segments.usable(dataset)
+    table = connection.ops.quote_name(IOC._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {triggers.PREFIX}_update")
+    try:
+        assert not segments.usable(dataset)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {triggers.PREFIX}_update")
+    assert segments.usable(dataset)
+
+
+def test_inside_a_callers_transaction_nothing_is_stored():
+    make_ioc("a.example.com")
+    with transaction.atomic():
+        check()
+    assert not FeedSegment.objects.exists()
+
+
+def test_only_default_parameters_are_stored():
+    make_ioc("a.example.com")
+    assert not segments.usable(csv_dataset(query={"types": "domain"}))
+    assert not segments.usable(csv_dataset(query={"since": "2026-01-01"}))
+    assert segments.usable(csv_dataset(query={"defang": "1"}))
+
+
+def test_prune_restamps_valid_blocks_trims_the_log_and_distrusts_older_snapshots(rendered):
+    iocs = spread(3)
+    check()
+    IOC.objects.filter(pk=iocs[0].pk).update(reason="changed")  # one block stale
+    assert SegmentChange.objects.exists()
+    rendered_blocks(rendered)
+    done = segments.prune()
+    assert done["segments"] == 1  # the stale block
+    assert not SegmentChange.objects.exists() and SegmentHorizon.objects.get().xid_floor > 0
+    check()
+    assert rendered_blocks(rendered) == [iocs[0].pk // IDS]  # the others still trusted after the re-stamp
+    # A block read in a snapshot older than the horizon (a render that began before the prune).
+    FeedSegment.objects.filter(block=iocs[1].pk // IDS).update(snapshot="3:3:")
+    check()
+    assert rendered_blocks(rendered) == [iocs[1].pk // IDS]
+
+
+def test_prune_drops_variants_nobody_read(rendered):
+    make_ioc("a.example.com")
+    check()
+    assert FeedSegment.objects.exists()
+    from django.core.cache import cache
+
+    cache.delete(store.USED_KEY)
+    segments.prune()
+    assert not FeedSegment.objects.exists()
+
+
+def test_gzip_and_plain_responses_and_the_artifact(client, rendered):
+    bulk_iocs(3 * IDS)  # a few full blocks
+    callers = make_callers()
+    token = callers["researcher_token"]
+    plain = token.get(client, "/api/iocs/feed", data={"format": "csv"})
+    plain_body = b"".join(plain.streaming_content)
+    assert len(rendered_blocks(rendered)) >= 3
+    expected = render_csv(csv_dataset(clearance=TLP.GREEN), in_database=False).encode()
+    # The header's provenance lines differ (URL, generation); the rows must not.
+    assert plain_body.split(b"\r\n", 1)[1] == expected.split(b"\r\n", 1)[1]
+    (artifact,) = (settings.FEED_ARTIFACT_DIR / "responses").iterdir()
+    assert gzip.decompress(artifact.read_bytes()) == plain_body  # CRC and size checked
+    artifact.unlink()
+    zipped = token.get(client, "/api/iocs/feed", data={"format": "csv"}, HTTP_ACCEPT_ENCODING="gzip")
+    assert zipped["Content-Encoding"] == "gzip"
+    data = b"".join(zipped.streaming_content)
+    assert rendered_blocks(rendered) == []  # built again from the stored blocks, as they are
+    assert gzip.decompress(data) == plain_body
+    assert data == (settings.FEED_ARTIFACT_DIR / "responses" / artifact.name).read_bytes()
+    assert FeedSegment.objects.filter(length__gt=0).count() >= 3
+
+
+def test_flush_drops_everything():
+    make_ioc("a.example.com")
+    check()
+    assert segments.flush() > 0 and not FeedSegment.objects.exists()
+
+
+def test_variants_differ_by_what_shapes_the_bytes():
+    a = csv_dataset()
+    b = csv_dataset(clearance=TLP.GREEN)
+    assert store.variant(a) != store.variant(b)
+    assert store.variant(a) == store.variant(csv_dataset())
+    assert store.variant(a) != store.variant(csv_dataset(query={"defang": "true"}))
