@@ -18,6 +18,8 @@ def test_crc32_combine_is_zlibs():
         a = rng.randbytes(rng.randint(0, 5000))
         b = rng.randbytes(rng.choice([0, 1, 2, 3, 255, 256, 4096, rng.randint(0, 70000)]))
         assert deflate.crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+        shift = deflate.crc_shift(len(b))
+        assert deflate.crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b), shift) == zlib.crc32(a + b)
 
 
 def pieces(rng: random.Random) -> list:
@@ -58,7 +60,7 @@ def test_a_segment_refers_to_nothing_before_it():
 def test_a_damaged_segment_is_refused():
     segment = deflate.compress(b"x" * 1000)
     with pytest.raises(ValueError, match="expected 1001"):
-        deflate.Segment(1001, segment.crc, segment.data).plain()
+        deflate.Segment(1001, segment.crc, segment.data, segment.shift).plain()
 
 
 def test_empty_body():

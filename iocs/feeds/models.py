@@ -66,6 +66,7 @@ class FeedSegment(models.Model):
     expires_at = models.DateTimeField(null=True, help_text="When its oldest row leaves the window (none: never).")
     length = models.IntegerField(help_text="Bytes of text.")
     crc = models.BigIntegerField(help_text="CRC-32 of the text.")
+    shift = models.BigIntegerField(help_text="x^(8 * length) modulo the CRC-32 polynomial (combines the CRC).")
     data = models.BinaryField(help_text="The text, raw deflate, ended by a full flush.")
 
     class Meta:

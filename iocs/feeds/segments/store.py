@@ -97,11 +97,12 @@ def _valid_blocks(key: str, blocks: list[int], now: datetime) -> set[int]:
 
 
 def _stored(key: str, blocks: list[int], now: datetime) -> dict[int, Segment]:
-    sql = (f"SELECT s.block, s.length, s.crc, s.data FROM {_table(FeedSegment)} s"  # noqa: S608
+    sql = (f"SELECT s.block, s.length, s.crc, s.data, s.shift FROM {_table(FeedSegment)} s"  # noqa: S608
            f" WHERE s.variant = %s AND s.block = ANY(%s::bigint[]) AND {_valid_sql()}")
     with connection.cursor() as cursor:
         cursor.execute(sql, [key, blocks, now, now])
-        return {block: Segment(length, crc, bytes(data)) for block, length, crc, data in cursor.fetchall()}
+        return {block: Segment(length, crc, bytes(data), shift)
+                for block, length, crc, data, shift in cursor.fetchall()}
 
 
 Row = tuple[int, str, "datetime | None", Segment]  # block, snapshot, expires_at, segment: what is stored
@@ -165,15 +166,16 @@ def _save(key: str, now: datetime, rows: list[Row]) -> None:
     table = _table(FeedSegment)
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(
-            f"""INSERT INTO {table} (variant, block, snapshot, rendered_at, expires_at, length, crc, data)
-                SELECT %s, u.block, u.snapshot, %s, u.expires_at, u.length, u.crc, u.data
-                FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::int[], %s::bigint[], %b::bytea[])
-                     AS u(block, snapshot, expires_at, length, crc, data)
+            f"""INSERT INTO {table} (variant, block, snapshot, rendered_at, expires_at, length, crc, shift, data)
+                SELECT %s, u.block, u.snapshot, %s, u.expires_at, u.length, u.crc, u.shift, u.data
+                FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::int[], %s::bigint[], %s::bigint[],
+                            %b::bytea[]) AS u(block, snapshot, expires_at, length, crc, shift, data)
                 ON CONFLICT (variant, block) DO UPDATE SET snapshot = excluded.snapshot,
                   rendered_at = excluded.rendered_at, expires_at = excluded.expires_at,
-                  length = excluded.length, crc = excluded.crc, data = excluded.data""",  # noqa: S608
+                  length = excluded.length, crc = excluded.crc, shift = excluded.shift, data = excluded.data""",  # noqa: S608
             [key, now, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
-             [r[3].length for r in rows], [r[3].crc for r in rows], [r[3].data for r in rows]])
+             [r[3].length for r in rows], [r[3].crc for r in rows], [r[3].shift for r in rows],
+             [r[3].data for r in rows]])
 
 
 def _remember_use(key: str) -> None:
