@@ -11,6 +11,7 @@ transaction), each test's writes committed and seen by the next statement.
 from __future__ import annotations
 
 import gzip
+import threading
 from dataclasses import replace
 from datetime import timedelta
 
@@ -259,3 +260,39 @@ def test_variants_differ_by_what_shapes_the_bytes():
     assert store.variant(a) != store.variant(b)
     assert store.variant(a) == store.variant(csv_dataset())
     assert store.variant(a) != store.variant(csv_dataset(query={"defang": "true"}))
+
+
+def test_a_slow_download_holds_no_lock_on_what_it_stored(monkeypatch, rendered):
+    """Blocks are stored on their own connection, committed per group: a second caller reads them
+    (and stores its own) while the first caller's body is still being sent."""
+    monkeypatch.setattr(store, "GROUP", 2)
+    iocs = spread(6)
+    dataset = csv_dataset()
+    first = store.chunks(dataset)
+    head = [next(first) for _ in range(3)]  # the first group sent and stored; the body is mid-way
+    assert FeedSegment.objects.count() == 2
+    rendered_blocks(rendered)
+    result: dict = {}
+
+    def second_caller() -> None:
+        try:
+            result["body"] = b"".join(segment.plain() for segment in store.chunks(csv_dataset()))
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=second_caller)
+    worker.start()
+    worker.join(timeout=20)
+    assert not worker.is_alive(), "the second caller waited for the first one's download"
+    assert sorted(rendered_blocks(rendered)) == sorted(i.pk // IDS for i in iocs[2:])  # not the stored two
+    rest = list(first)
+    whole = b"".join(segment.plain() for segment in head + rest)
+    assert whole == result["body"] and whole.decode() == render_csv(dataset, in_database=False).split("\r\n", 1)[1]
+
+
+def test_a_failed_store_is_logged_not_a_failed_download(monkeypatch, caplog):
+    make_ioc("a.example.com")
+    monkeypatch.setattr(store, "UPSERT", "INSERT INTO {table} (no_such_column) VALUES (%s)")
+    check()
+    assert not FeedSegment.objects.exists()
+    assert "could not store" in caplog.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -23,6 +24,8 @@ from ..deflate import Segment
 from ..models import FeedSegment, SegmentChange, SegmentHorizon
 from ..query import Dataset
 from . import triggers
+
+logger = logging.getLogger(__name__)
 
 VERSION = "1"  # bump when the statement's output changes for the same data: every stored block goes
 GROUP = 64  # blocks checked and fetched per statement (~1.6 MB compressed at the benchmark's density)
@@ -157,25 +160,51 @@ def _render_one(dataset: Dataset, block: int, sparse: bool) -> tuple[Segment, Ro
         rendered.close()
 
 
-def _save(key: str, now: datetime, rows: list[Row]) -> None:
-    """Store rendered blocks (upsert). Parameters bound by the server, the data in binary (``%b``):
-    Django's cursors inline parameters as SQL literals, which for ~25 KB of bytes a block cost more
-    than the insert."""
-    if not rows:
-        return
-    table = _table(FeedSegment)
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(
-            f"""INSERT INTO {table} (variant, block, snapshot, rendered_at, expires_at, length, crc, shift, data)
-                SELECT %s, u.block, u.snapshot, %s, u.expires_at, u.length, u.crc, u.shift, u.data
-                FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::int[], %s::bigint[], %s::bigint[],
-                            %b::bytea[]) AS u(block, snapshot, expires_at, length, crc, shift, data)
-                ON CONFLICT (variant, block) DO UPDATE SET snapshot = excluded.snapshot,
-                  rendered_at = excluded.rendered_at, expires_at = excluded.expires_at,
-                  length = excluded.length, crc = excluded.crc, shift = excluded.shift, data = excluded.data""",  # noqa: S608
-            [key, now, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
-             [r[3].length for r in rows], [r[3].crc for r in rows], [r[3].shift for r in rows],
-             [r[3].data for r in rows]])
+class _Writer:
+    """Stores rendered blocks (upserts) on a connection of its own, each group committed at once.
+
+    Not on the body's connection: its transaction lasts as long as the download (the rendering
+    cursor lives in it), and rows it wrote would stay locked that long, so a second caller storing
+    the same block would wait for the first caller's client. Parameters are bound by the server,
+    the data in binary (``%b``): Django's cursors inline parameters as SQL literals, which for
+    ~25 KB of bytes a block cost more than the insert. A failed store is logged, never a failed
+    download: the blocks are rendered again next time.
+    """
+
+    def __init__(self, key: str, now: datetime) -> None:
+        self.key, self.now = key, now
+        self.conn: psycopg.Connection | None = None
+        self.failed = False
+
+    def save(self, rows: list[Row]) -> None:
+        if not rows or self.failed:
+            return
+        try:
+            if self.conn is None:
+                self.conn = connection.get_new_connection(connection.get_connection_params())
+                self.conn.autocommit = True
+            with psycopg.Cursor(self.conn) as cursor:
+                cursor.execute(UPSERT.format(table=_table(FeedSegment)), [
+                    self.key, self.now, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+                    [r[3].length for r in rows], [r[3].crc for r in rows], [r[3].shift for r in rows],
+                    [r[3].data for r in rows]])
+        except psycopg.Error:
+            logger.warning("feeds: could not store %d CSV blocks; they will be rendered again", len(rows),
+                           exc_info=True)
+            self.failed = True
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+
+UPSERT = """INSERT INTO {table} (variant, block, snapshot, rendered_at, expires_at, length, crc, shift, data)
+  SELECT %s, u.block, u.snapshot, %s, u.expires_at, u.length, u.crc, u.shift, u.data
+  FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::int[], %s::bigint[], %s::bigint[], %b::bytea[])
+       AS u(block, snapshot, expires_at, length, crc, shift, data)
+  ON CONFLICT (variant, block) DO UPDATE SET snapshot = excluded.snapshot, rendered_at = excluded.rendered_at,
+    expires_at = excluded.expires_at, length = excluded.length, crc = excluded.crc, shift = excluded.shift,
+    data = excluded.data"""
 
 
 def _remember_use(key: str) -> None:
@@ -193,17 +222,17 @@ def _remember_use(key: str) -> None:
 def chunks(dataset: Dataset) -> Iterator[Segment]:
     """The CSV lines of the dataset (no ``since``), as compressed blocks in id order: stored ones
     while valid, the others rendered now (one statement, read as the body reaches them) and stored
-    as it goes, committed when the body is complete. Call only when :func:`usable`."""
+    as it goes (:class:`_Writer`). Call only when :func:`usable`."""
     key, now = variant(dataset), dataset.now
     _remember_use(key)
     # Inside a caller's transaction, blocks are read but never stored: a write it makes after this
     # would be logged under the same transaction id, which the stored snapshot already counts as seen.
-    keep = not connection.in_atomic_block
+    writer = _Writer(key, now) if not connection.in_atomic_block else None
     blocks = _blocks()
     valid = _valid_blocks(key, blocks, now)
     missing = [block for block in blocks if block not in valid]
     sparse = csvsql.is_sparse(dataset) if missing else False
-    with transaction.atomic():  # the server-side cursor lives in a transaction; the stored rows commit with it
+    with transaction.atomic():  # the server-side cursor lives in a transaction (which writes nothing)
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")  # the full feed: no faster with it; a few blocks: 0.5 s slower
             # A cursor's plan is made for its first 10% by default; the body reads all of it (7 s against 17 s).
@@ -226,11 +255,13 @@ def chunks(dataset: Dataset) -> Iterator[Segment]:
                 if rendered is not None:
                     fresh += rendered.pending
                     rendered.pending = []
-                if keep:
-                    _save(key, now, fresh)
+                if writer is not None:
+                    writer.save(fresh)
         finally:
             if rendered is not None:
                 rendered.close()
+            if writer is not None:
+                writer.close()
 
 
 def prune(now: datetime | None = None) -> dict[str, int]:
