@@ -11,6 +11,7 @@ transaction), each test's writes committed and seen by the next statement.
 from __future__ import annotations
 
 import gzip
+import random
 import threading
 from dataclasses import replace
 from datetime import timedelta
@@ -296,3 +297,37 @@ def test_a_failed_store_is_logged_not_a_failed_download(monkeypatch, caplog):
     check()
     assert not FeedSegment.objects.exists()
     assert "could not store" in caplog.text
+
+
+def test_random_writes_never_leave_a_stale_block():
+    """A seeded walk of writes of every kind, the body checked against the Python renderer after each."""
+    rng = random.Random(11)
+    iocs = spread(5)
+    hostile_data()
+    threats = list(Threat.objects.all())
+    for step in range(60):
+        ioc = rng.choice(list(IOC.objects.all()))
+        kind = rng.randrange(9)
+        if kind == 0:
+            IOC.objects.filter(pk=ioc.pk).update(value=f"walk{step}.example.com")
+        elif kind == 1:
+            IOC.objects.filter(pk=ioc.pk).update(status=rng.choice(["pending", "false_positive"]), confidence="")
+        elif kind == 2:
+            IOC.objects.filter(pk=ioc.pk).update(status="confirmed", confidence=rng.choice(["high", "low"]))
+        elif kind == 3:
+            IOC.objects.filter(pk=ioc.pk).update(tlp=rng.choice(list(TLP)))
+        elif kind == 4:
+            cite(ioc, title=f"walk report {step}", threat=rng.choice(threats))
+        elif kind == 5 and (sighting := Sighting.objects.filter(ioc=ioc).first()):
+            sighting.delete()
+        elif kind == 6:
+            Threat.objects.filter(pk=rng.choice(threats).pk).update(tlp=rng.choice(list(TLP)))
+        elif kind == 7 and (article := Article.objects.order_by("?").first()):
+            Article.objects.filter(pk=article.pk).update(title=f"=walk | {step}", published_at=timezone.now())
+        elif kind == 8:
+            made = make_ioc(f"born{step}.example.com")
+            IOC.objects.filter(pk=made.pk).update(id=rng.choice(iocs).pk + 1 + step)  # into a stored block
+        if step % 3 == 0:
+            for clearance in (TLP.GREEN, TLP.RED):
+                check(csv_dataset(clearance=clearance))
+    assert FeedSegment.objects.count() > 5

@@ -36,7 +36,6 @@ REMEMBER_EVERY = 600
 PRUNE_LOCK = 0x7C5E6D01  # pg_advisory_xact_lock key: one prune at a time
 
 
-
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
