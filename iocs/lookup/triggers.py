@@ -26,6 +26,8 @@ import hashlib
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from threatcluster.db import triggers as db_triggers
+
 CHANNEL = "tc_lookup"
 TRIGGER = "tc_lookup_changed"  # the prefix of every trigger and function installed here
 EVERYTHING = "*"
@@ -100,43 +102,24 @@ def statements(quote) -> list[str]:
               "threat": ("UPDATE", "DELETE")}
     for role, table in t.items():
         out.append(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {table}")  # the first version's single trigger
-        for event in events[role]:
-            name = f"{TRIGGER}_{event.lower()}"
-            transition = {"INSERT": "NEW TABLE AS new_rows", "DELETE": "OLD TABLE AS old_rows",
-                          "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}[event]
-            out += [f"DROP TRIGGER IF EXISTS {name} ON {table}",
-                    f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transition}"
-                    f" FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}_{role}()"]
-        out += [f"DROP TRIGGER IF EXISTS {TRIGGER}_truncate ON {table}",
-                f"CREATE TRIGGER {TRIGGER}_truncate AFTER TRUNCATE ON {table}"
-                f" FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}_all()"]
+        out += db_triggers.on_table(TRIGGER, table, role, events[role])
     out.append(f"DROP FUNCTION IF EXISTS {TRIGGER}()")  # the first version's function
     return out
 
 
 EXPECTED = 11  # triggers installed by statements(): insert/update/delete/truncate on three tables, no threat insert
-ENABLED_SQL = ("SELECT count(*) FROM pg_trigger WHERE tgname LIKE %s AND NOT tgisinternal AND tgenabled <> 'D'"
-               " AND tgrelid = ANY(%s::regclass[])")
 
 
 def all_enabled(session) -> bool:
     """Whether every trigger is there and enabled (a psycopg session): the memo relies on them, and a
     restored dump, a manual ``DISABLE TRIGGER`` or a migrate that never ran would leave it stale."""
-    row = session.execute(ENABLED_SQL, [TRIGGER + "%", list(_tables().values())]).fetchone()
+    row = session.execute(*db_triggers.enabled_query(TRIGGER, _tables().values())).fetchone()
     return bool(row) and row[0] == EXPECTED
 
 
 def install(using: str = DEFAULT_DB_ALIAS) -> bool:
     """Create or replace the triggers; False on SQLite or while a table is missing."""
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return False
-    if not set(_tables().values()) <= set(connection.introspection.table_names()):
-        return False
-    with connection.cursor() as cursor:
-        for statement in statements(connection.ops.quote_name):
-            cursor.execute(statement)
-    return True
+    return db_triggers.install(statements, _tables().values(), using)
 
 
 def installed_on(using: str = DEFAULT_DB_ALIAS) -> dict[str, set[str]]:

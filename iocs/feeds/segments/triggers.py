@@ -24,7 +24,9 @@ after loading data that way, run ``manage.py feed_segments --flush``.
 
 from __future__ import annotations
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS
+
+from threatcluster.db import triggers as db_triggers
 
 PREFIX = "tc_segment_changed"  # every trigger and function installed here
 IDS = 512  # IOC ids per block (the CSV renderer's range, iocs/feeds/csvsql.py)
@@ -92,45 +94,28 @@ def statements(quote) -> list[str]:
     events = {"ioc": ("INSERT", "UPDATE", "DELETE"), "sighting": ("INSERT", "UPDATE", "DELETE"),
               "threat": ("UPDATE", "DELETE"), "article": ("UPDATE", "DELETE")}
     for role, table_events in events.items():
-        table = t[role]
-        for event in table_events:
-            name = f"{PREFIX}_{event.lower()}"
-            transition = {"INSERT": "NEW TABLE AS new_rows", "DELETE": "OLD TABLE AS old_rows",
-                          "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}[event]
-            out += [f"DROP TRIGGER IF EXISTS {name} ON {table}",
-                    f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transition}"
-                    f" FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}_{role}()"]
-        out += [f"DROP TRIGGER IF EXISTS {PREFIX}_truncate ON {table}",
-                f"CREATE TRIGGER {PREFIX}_truncate AFTER TRUNCATE ON {table}"
-                f" FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}_all()"]
+        out += db_triggers.on_table(PREFIX, t[role], role, table_events)
     return out
 
 
 EXPECTED = 14  # insert/update/delete/truncate on IOCs and sightings; update/delete/truncate on threats, articles
-ENABLED_SQL = ("SELECT count(*) FROM pg_trigger WHERE tgname LIKE %s AND NOT tgisinternal AND tgenabled <> 'D'"
-               " AND tgrelid = ANY(%s::regclass[])")
+
+
+def _watched() -> list[str]:
+    return [table for role, table in _tables().items() if role != "log"]
 
 
 def all_enabled(cursor) -> bool:
     """Whether every trigger is there and enabled: without one, a change would go unlogged and a
     stored segment served stale (a restored dump, a ``DISABLE TRIGGER``, a migrate that never ran)."""
-    tables = [table for role, table in _tables().items() if role != "log"]
-    cursor.execute(ENABLED_SQL, [PREFIX + "%", tables])
+    cursor.execute(*db_triggers.enabled_query(PREFIX, _watched()))
     row = cursor.fetchone()
     return bool(row) and row[0] == EXPECTED
 
 
 def install(using: str = DEFAULT_DB_ALIAS) -> bool:
     """Create or replace the triggers; False on SQLite or while a table is missing."""
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return False
-    if not set(_tables().values()) <= set(connection.introspection.table_names()):
-        return False
-    with connection.cursor() as cursor:
-        for statement in statements(connection.ops.quote_name):
-            cursor.execute(statement)
-    return True
+    return db_triggers.install(statements, _tables().values(), using)
 
 
 def install_after_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
