@@ -26,7 +26,7 @@ import hashlib
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from threatcluster.db import triggers as db_triggers
+from iocs import statement_triggers as db_triggers
 
 CHANNEL = "tc_lookup"
 TRIGGER = "tc_lookup_changed"  # the prefix of every trigger and function installed here

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from django.db import DEFAULT_DB_ALIAS
 
-from threatcluster.db import triggers as db_triggers
+from iocs import statement_triggers as db_triggers
 
 PREFIX = "tc_segment_changed"  # every trigger and function installed here
 IDS = 512  # IOC ids per block (the CSV renderer's range, iocs/feeds/csvsql.py)

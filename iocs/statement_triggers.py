@@ -1,4 +1,4 @@
-"""Statement-level triggers with transition tables, as two parts of the project install them: the
+"""Statement-level triggers with transition tables, as two parts of ``iocs`` install them: the
 lookup memo's notifications (``iocs/lookup/triggers.py``) and the stored CSV blocks' change log
 (``iocs/feeds/segments/triggers.py``). PostgreSQL only.
 
