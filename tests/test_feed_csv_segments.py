@@ -20,6 +20,7 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apikeys.tlp import TLP
@@ -252,10 +253,31 @@ def test_gzip_and_plain_responses_and_the_artifact(client, rendered):
     assert FeedSegment.objects.filter(length__gt=0).count() >= 3
 
 
-def test_flush_drops_everything():
-    make_ioc("a.example.com")
+def test_flush_drops_everything_and_distrusts_renders_begun_before_it(rendered):
+    ioc = make_ioc("a.example.com")
     check()
-    assert segments.flush() > 0 and not FeedSegment.objects.exists()
+    IOC.objects.filter(pk=ioc.pk).update(reason="logged")
+    assert SegmentChange.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_snapshot()::text")
+        (before,) = cursor.fetchone()
+    assert segments.flush() > 0 and not FeedSegment.objects.exists() and not SegmentChange.objects.exists()
+    check()
+    # A block stored with the snapshot of a render that began before the flush: not trusted.
+    FeedSegment.objects.update(snapshot=before)
+    rendered_blocks(rendered)
+    check()
+    assert rendered_blocks(rendered) == [ioc.pk // IDS]
+
+
+def test_blocks_from_another_cluster_are_not_trusted(rendered):
+    """A dump restored elsewhere: the same transaction ids mean other transactions there."""
+    ioc = make_ioc("a.example.com")
+    check()
+    rendered_blocks(rendered)
+    FeedSegment.objects.update(cluster=F("cluster") + 1)
+    check()
+    assert rendered_blocks(rendered) == [ioc.pk // IDS]
 
 
 def test_variants_differ_by_what_shapes_the_bytes():

@@ -62,6 +62,7 @@ class FeedSegment(models.Model):
     variant = models.CharField(max_length=32, help_text="What shapes the bytes: filters, clearance, defang.")
     block = models.BigIntegerField()
     snapshot = models.TextField(help_text="pg_current_snapshot() of the statement that rendered it.")
+    cluster = models.BigIntegerField(help_text="The PostgreSQL cluster's system identifier (its transaction ids).")
     rendered_at = models.DateTimeField(help_text="The dataset's clock when rendered (its window's edge).")
     expires_at = models.DateTimeField(null=True, help_text="When its oldest row leaves the window (none: never).")
     length = models.IntegerField(help_text="Bytes of text.")

@@ -65,7 +65,10 @@ def usable(dataset: Dataset) -> bool:
 
 
 # The validity test of a stored block ``s`` (see the package's docstring); parameters: now, now.
+# Transaction ids mean something only in the cluster that assigned them: a dump restored elsewhere
+# brings blocks whose snapshots would judge that cluster's transactions by the wrong numbers.
 VALID = """s.rendered_at <= %s AND (s.expires_at IS NULL OR s.expires_at > %s)
+  AND s.cluster = (SELECT system_identifier FROM pg_control_system())
   AND pg_snapshot_xmin(s.snapshot::pg_snapshot)
       >= (SELECT coalesce(max(h.xid_floor), 0) FROM {horizon} h)::text::xid8
   AND NOT EXISTS (SELECT 1 FROM {log} c WHERE c.block IN (s.block, {every})
@@ -199,11 +202,13 @@ class _Writer:
             self.conn.close()
 
 
-UPSERT = """INSERT INTO {table} (variant, block, snapshot, rendered_at, expires_at, length, crc, shift, data)
-  SELECT %s, u.block, u.snapshot, %s, u.expires_at, u.length, u.crc, u.shift, u.data
+UPSERT = """INSERT INTO {table} (variant, block, snapshot, cluster, rendered_at, expires_at, length, crc, shift, data)
+  SELECT %s, u.block, u.snapshot, (SELECT system_identifier FROM pg_control_system()), %s, u.expires_at, u.length,
+         u.crc, u.shift, u.data
   FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::int[], %s::bigint[], %s::bigint[], %b::bytea[])
        AS u(block, snapshot, expires_at, length, crc, shift, data)
-  ON CONFLICT (variant, block) DO UPDATE SET snapshot = excluded.snapshot, rendered_at = excluded.rendered_at,
+  ON CONFLICT (variant, block) DO UPDATE SET snapshot = excluded.snapshot, cluster = excluded.cluster,
+    rendered_at = excluded.rendered_at,
     expires_at = excluded.expires_at, length = excluded.length, crc = excluded.crc, shift = excluded.shift,
     data = excluded.data"""
 
@@ -300,8 +305,19 @@ def prune(now: datetime | None = None) -> dict[str, int]:
 
 
 def flush() -> int:
-    """Forget every stored block (after loading data with triggers off); returns how many."""
+    """Forget every stored block and the change log; returns how many blocks. For data loaded with
+    triggers off, or a dump restored into another cluster (whose log and horizon hold the other
+    cluster's transaction ids). The horizon becomes the next transaction id: a block being rendered
+    from a snapshot taken before this (the log it needs is gone) is not trusted when it lands."""
     if connection.vendor != "postgresql":
         return 0
-    deleted, _ = FeedSegment.objects.all().delete()
+    segment, log, horizon = _table(FeedSegment), _table(SegmentChange), _table(SegmentHorizon)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PRUNE_LOCK])
+        cursor.execute(f"DELETE FROM {segment}")  # noqa: S608
+        deleted = cursor.rowcount
+        cursor.execute(f"DELETE FROM {log}")  # noqa: S608
+        cursor.execute(f"DELETE FROM {horizon}")  # noqa: S608
+        cursor.execute(f"INSERT INTO {horizon} (xid_floor)"
+                       " SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
     return deleted
