@@ -16,7 +16,9 @@ body is put together from the stored blocks that are still valid plus the blocks
   ``pg_snapshot`` of the statement that rendered it; any logged transaction not visible in that
   snapshot (running then, or later) makes it stale. A change rolled back logs nothing; one
   committed while the block was being rendered is invisible to its snapshot, so it counts;
-- the log was not pruned past what its snapshot saw (:class:`~..models.SegmentHorizon`);
+- the log was not pruned past what its snapshot saw (:class:`~..models.SegmentHorizon`), and it
+  was rendered in this PostgreSQL cluster (transaction ids are the cluster's own: a dump restored
+  elsewhere brings blocks whose snapshots would judge other transactions by the same numbers);
 - time did not move a row out of the window: ``rendered_at <= now < expires_at``, the time its
   oldest row's ``last_seen`` leaves the window (a row outside it can only come back by a write,
   which is logged);

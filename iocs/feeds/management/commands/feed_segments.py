@@ -2,7 +2,9 @@
 
 ``--flush`` after loading data in a session whose triggers did not fire
 (``session_replication_role = replica``, ``pg_restore --disable-triggers``): the change log then
-missed those writes, and stored blocks would go on showing the data as it was.
+missed those writes, and stored blocks would go on showing the data as it was. After restoring a
+dump into another cluster it is only quicker: those blocks are never trusted there, but the log and
+horizon brought along hold the other cluster's transaction ids.
 """
 
 from __future__ import annotations
