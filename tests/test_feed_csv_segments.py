@@ -356,3 +356,17 @@ def test_random_writes_never_leave_a_stale_block():
             for clearance in (TLP.GREEN, TLP.RED):
                 check(csv_dataset(clearance=clearance))
     assert FeedSegment.objects.count() > 5
+
+
+def test_a_block_gone_between_the_check_and_the_fetch_is_rendered_alone(monkeypatch, rendered):
+    """Pruned or gone stale in the moment between the two statements: rendered on its own, in place."""
+    iocs = spread(3)
+    body = check()
+    rendered_blocks(rendered)
+    gone = iocs[1].pk // IDS
+    FeedSegment.objects.filter(block=gone).delete()
+    real = store._valid_blocks
+    monkeypatch.setattr(store, "_valid_blocks", lambda key, blocks, now: real(key, blocks, now) | {gone})
+    assert check() == body
+    assert rendered_blocks(rendered) == [gone]
+    assert FeedSegment.objects.filter(block=gone).exists()  # and stored again
