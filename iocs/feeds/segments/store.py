@@ -239,10 +239,11 @@ def chunks(dataset: Dataset) -> Iterator[Segment]:
     missing = [block for block in blocks if block not in valid]
     sparse = csvsql.is_sparse(dataset) if missing else False
     with transaction.atomic():  # the server-side cursor lives in a transaction (which writes nothing)
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")  # the full feed: no faster with it; a few blocks: 0.5 s slower
-            # A cursor's plan is made for its first 10% by default; the body reads all of it (7 s against 17 s).
-            cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
+        if writer is not None:  # our own transaction: SET LOCAL ends with it (not with a caller's savepoint)
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")  # the full feed: no faster with it; a few blocks: 0.5 s slower
+                # A cursor's plan is made for its first 10% by default; the body reads all of it (7 s against 17 s).
+                cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
         rendered = _Rendered(dataset, missing, sparse) if missing else None
         try:
             for start in range(0, len(blocks), GROUP):
