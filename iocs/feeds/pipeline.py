@@ -41,9 +41,10 @@ def rows_for(dataset: Dataset, renderer: FeedRenderer, *, removals_only: bool = 
     """
 
     def produce() -> Iterator[dict] | Prerendered:
-        if in_database and isinstance(renderer, CsvRenderer) and not removals_only and segments.usable(dataset):
+        csv_lines = in_database and isinstance(renderer, CsvRenderer) and not removals_only
+        if csv_lines and segments.usable(dataset):
             return Prerendered(segments.chunks(dataset))  # stored blocks, re-rendered where the data changed
-        if in_database and isinstance(renderer, CsvRenderer) and not removals_only and csvsql.available(dataset):
+        if csv_lines and csvsql.available(dataset):
             rest: Iterator[dict] = dataset.removal_rows() if dataset.is_delta else iter(())
             return Prerendered(csvsql.chunks(dataset), _defanged(rest) if dataset.params.defang else rest)
         if in_database and type(renderer) is TxtRenderer and txtsql.available(dataset):
