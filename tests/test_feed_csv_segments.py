@@ -256,14 +256,17 @@ def test_gzip_and_plain_responses_and_the_artifact(client, rendered):
 def test_flush_drops_everything_and_distrusts_renders_begun_before_it(rendered):
     ioc = make_ioc("a.example.com")
     check()
-    IOC.objects.filter(pk=ioc.pk).update(reason="logged")
-    assert SegmentChange.objects.exists()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_current_snapshot()::text")
         (before,) = cursor.fetchone()
+    # A write committed after that snapshot, whose log entry the flush then deletes. (A render whose
+    # snapshot saw every transaction committed before the flush is rightly trusted: its snapshot's
+    # xmin can equal the horizon, so the test needs this commit in between, whatever else runs.)
+    IOC.objects.filter(pk=ioc.pk).update(reason="logged")
+    assert SegmentChange.objects.exists()
     assert segments.flush() > 0 and not FeedSegment.objects.exists() and not SegmentChange.objects.exists()
     check()
-    # A block stored with the snapshot of a render that began before the flush: not trusted.
+    # A block stored with the snapshot of a render that began before that write: not trusted.
     FeedSegment.objects.update(snapshot=before)
     rendered_blocks(rendered)
     check()

@@ -312,8 +312,9 @@ def prune(now: datetime | None = None) -> dict[str, int]:
 def flush() -> int:
     """Forget every stored block and the change log; returns how many blocks. For data loaded with
     triggers off, or a dump restored into another cluster (whose log and horizon hold the other
-    cluster's transaction ids). The horizon becomes the next transaction id: a block being rendered
-    from a snapshot taken before this (the log it needs is gone) is not trusted when it lands."""
+    cluster's transaction ids). The horizon becomes this snapshot's xmax, above every transaction committed
+    before the flush: a block rendered from a snapshot that missed one of them (the log entry that
+    said so is gone) has an xmin below it and is not trusted, even if it lands after the flush."""
     if connection.vendor != "postgresql":
         return 0
     segment, log, horizon = _table(FeedSegment), _table(SegmentChange), _table(SegmentHorizon)
