@@ -14,16 +14,15 @@ import contextlib
 import os
 import time
 import uuid
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
+from isal import isal_zlib
 
-from .deflate import GzipWriter, Segment
+from .deflate import GZIP, GzipWriter, Segment
 
 READ_CHUNK = 64 * 1024
-GZIP_WBITS = 31  # zlib with a gzip header and trailer
 KEEP_UNUSED_SECONDS = 24 * 3600
 
 
@@ -72,7 +71,7 @@ def read_gzip(path: Path) -> Iterator[bytes]:
 
 
 def read_plain(path: Path) -> Iterator[bytes]:
-    decompressor = zlib.decompressobj(GZIP_WBITS)
+    decompressor = isal_zlib.decompressobj(GZIP)
     for chunk in read_gzip(path):
         if out := decompressor.decompress(chunk):
             yield out

@@ -122,7 +122,7 @@ def encode(data: Iterable[bytes | Segment], *, gzip: bool, store: Path | None = 
 
 def _inflated(data: Iterable[bytes | Segment], ahead: int = INFLATE_AHEAD) -> Iterator[tuple[bytes | Segment, bytes]]:
     """Each block with its plain bytes; stored blocks are inflated ``ahead`` blocks in advance by two
-    helper threads (zlib releases the GIL) while this one waits on the database and the client (the
+    helper threads (ISA-L releases the GIL) while this one waits on the database and the client (the
     221 MB feed spent 0.43 s of its 1.14 s inflating block after block; 0.83 s with one thread,
     0.71 s with two)."""
     pool: ThreadPoolExecutor | None = None
