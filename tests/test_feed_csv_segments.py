@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import random
 import threading
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -24,7 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apikeys.tlp import TLP
-from iocs.feeds import csvsql, segments
+from iocs.feeds import csvsql, deflate, segments
 from iocs.feeds.models import FeedSegment, SegmentChange, SegmentHorizon
 from iocs.feeds.segments import store, triggers
 from iocs.models import IOC
@@ -34,7 +35,7 @@ from tests.test_feed_csv_sql_bytes import hostile_data
 from threats.models import Article, Sighting, Threat
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("feeds_env")]
-IDS = triggers.IDS
+IDS, PART, PARTS = triggers.IDS, triggers.PART, triggers.PARTS
 FAR = 10**6  # block numbers of the IOCs spread() places
 
 
@@ -46,23 +47,36 @@ def _postgresql(monkeypatch):
 
 
 @pytest.fixture
-def rendered(monkeypatch) -> list[list[int]]:
-    """The blocks each CSV statement was asked to render."""
-    calls: list[list[int]] = []
-    real = csvsql.statement
+def rendered(monkeypatch) -> list[tuple[int, list[int]]]:
+    """Each block put together, with the numbers of its parts rendered for it (the others kept)."""
+    calls: list[tuple[int, list[int]]] = []
+    real = store._assemble
 
-    def spy(dataset, *, sparse=False, blocks=None):
-        calls.append(list(blocks) if blocks is not None else ["all"])
-        return real(dataset, sparse=sparse, blocks=blocks)
+    def spy(block, stored, stored_parts, nums, *args):
+        calls.append((block, list(nums)))
+        return real(block, stored, stored_parts, nums, *args)
 
-    monkeypatch.setattr(csvsql, "statement", spy)
+    monkeypatch.setattr(store, "_assemble", spy)
     return calls
 
 
-def rendered_blocks(calls: list[list[int]]) -> list[int]:
-    out = [block for call in calls for block in call]
+def rendered_blocks(calls: list[tuple[int, list[int]]]) -> list[int]:
+    """The blocks of which a part was rendered, in order; forgets them."""
+    out = [block for block, nums in calls if nums]
     calls.clear()
     return out
+
+
+def rendered_parts(calls: list[tuple[int, list[int]]]) -> list[int]:
+    """The parts rendered (ids // PART), ascending; forgets them."""
+    out = sorted(block * PARTS + p for block, nums in calls for p in nums)
+    calls.clear()
+    return out
+
+
+def whole(*blocks: int) -> list[int]:
+    """Every part of these blocks."""
+    return sorted(block * PARTS + p for block in blocks for p in range(PARTS))
 
 
 def spread(n_blocks: int = 4) -> list[IOC]:
@@ -97,36 +111,35 @@ def test_same_bytes_as_the_python_renderer_stored_and_read_back(rendered, cleara
     assert check(dataset) == first and rendered_blocks(rendered) == []  # read back, nothing rendered
 
 
-def test_each_write_renders_its_blocks_again(rendered):
+def test_each_write_renders_its_parts_again(rendered):
     hostile_data()
     iocs = spread()
     check()
     rendered_blocks(rendered)
-    by_block = {ioc.pk // IDS: ioc for ioc in iocs}
-    b = sorted(by_block)
+    p = [ioc.pk // PART for ioc in iocs]
 
     def after(write, expected: list[int]) -> None:
         write()
         check()
-        assert sorted(set(rendered_blocks(rendered))) == expected
+        assert rendered_parts(rendered) == expected
 
-    after(lambda: IOC.objects.filter(pk=iocs[0].pk).update(value="changed.example.com"), [b[0]])
-    after(lambda: IOC.objects.filter(pk=iocs[1].pk).update(status="false_positive", confidence=""), [b[1]])
-    after(lambda: cite(iocs[2], title="a new report"), [b[2]])
-    after(lambda: Sighting.objects.filter(ioc=iocs[2]).first().delete(), [b[2]])
+    after(lambda: IOC.objects.filter(pk=iocs[0].pk).update(value="changed.example.com"), [p[0]])
+    after(lambda: IOC.objects.filter(pk=iocs[1].pk).update(status="false_positive", confidence=""), [p[1]])
+    after(lambda: cite(iocs[2], title="a new report"), [p[2]])
+    after(lambda: Sighting.objects.filter(ioc=iocs[2]).first().delete(), [p[2]])
     threat = Sighting.objects.filter(ioc=iocs[3]).first().threat
-    after(lambda: Threat.objects.filter(pk=threat.pk).update(tlp=TLP.RED), [b[3]])
-    after(lambda: Threat.objects.filter(pk=threat.pk).update(public_id="TC-NEW"), [b[3]])
+    after(lambda: Threat.objects.filter(pk=threat.pk).update(tlp=TLP.RED), [p[3]])
+    after(lambda: Threat.objects.filter(pk=threat.pk).update(public_id="TC-NEW"), [p[3]])
     article = Sighting.objects.filter(ioc=iocs[3]).first().article
-    after(lambda: Article.objects.filter(pk=article.pk).update(title="=renamed, \"quoted\""), [b[3]])
-    after(lambda: Article.objects.filter(pk=article.pk).delete(), [b[3]])
+    after(lambda: Article.objects.filter(pk=article.pk).update(title="=renamed, \"quoted\""), [p[3]])
+    after(lambda: Article.objects.filter(pk=article.pk).delete(), [p[3]])
     after(lambda: IOC.objects.filter(pk=iocs[0].pk).delete(), [])  # its block now holds no IOC: not read
     assert "changed.example.com" not in check()
     new = make_ioc("new.example.com")
     IOC.objects.filter(pk=new.pk).update(id=(FAR + 20) * IDS + 7)
     check()
-    # The block it was inserted in (it left it), and one that did not exist before.
-    assert rendered_blocks(rendered) == sorted({new.pk // IDS, FAR + 20})
+    # The part it was inserted in (it left it), and every part of a block that did not exist before.
+    assert rendered_parts(rendered) == sorted([new.pk // PART, *whole(FAR + 20)])
     # What no line shows changes nothing: a threat's title, an article's body, a pending IOC.
     after(lambda: Threat.objects.update(title="retitled"), [])
     after(lambda: Article.objects.update(text="new body"), [])
@@ -135,14 +148,66 @@ def test_each_write_renders_its_blocks_again(rendered):
         cursor.execute(f"TRUNCATE {Sighting._meta.db_table}")
     check()
     every = {i // IDS for i in IOC.objects.values_list("id", flat=True)}
-    assert sorted(set(rendered_blocks(rendered))) == sorted(every)
+    assert rendered_parts(rendered) == whole(*every)
+
+
+def test_a_changed_part_is_rendered_alone_and_the_others_kept(rendered):
+    base = FAR * IDS
+    iocs = [make_ioc(f"p{k}.example.com", reason=f"=r{k}") for k in range(PARTS)]
+    for k, ioc in enumerate(iocs):  # one IOC in each part of one block
+        IOC.objects.filter(pk=ioc.pk).update(id=base + k * PART + k)
+        cite(IOC.objects.get(pk=base + k * PART + k), title=f"report {k}")
+    check()
+    assert rendered_parts(rendered) == whole(FAR)
+    before = stored_parts(FAR)
+    IOC.objects.filter(pk=base + 3 * PART + 3).update(value="changed.example.com")
+    assert "changed.example.com" in check()
+    assert rendered_parts(rendered) == [FAR * PARTS + 3]
+    after = stored_parts(FAR)
+    assert [k for k in range(PARTS) if after[k] != before[k]] == [3]
+    assert "p3.example.com" in before[3] and "changed.example.com" in after[3]
+    assert all(f"p{k}.example.com" in after[k] for k in range(PARTS) if k != 3)
+    assert check() and rendered_parts(rendered) == []  # stored again, read back whole
+
+
+def stored_parts(block: int) -> list[str]:
+    """The text of each part of a stored block."""
+    row = FeedSegment.objects.get(block=block)
+    text, out, offset = deflate.inflate(bytes(row.data)).decode(), [], 0
+    assert len(row.parts) == PARTS and len(text) == row.length == sum(length for length, _ in row.parts)
+    for length, _ in row.parts:
+        out.append(text[offset:offset + length])
+        offset += length
+    return out
+
+
+def test_a_commit_between_the_check_and_the_render_is_rendered_too(monkeypatch, rendered):
+    """The parts to render are chosen by the render statement in its own snapshot: a part changed
+    after the validity check (in a block already stale) is rendered, not kept."""
+    base = FAR * IDS
+    first, second = make_ioc("first.example.com"), make_ioc("second.example.com")
+    IOC.objects.filter(pk=first.pk).update(id=base + 1)
+    IOC.objects.filter(pk=second.pk).update(id=base + PART + 1)
+    check()
+    rendered_blocks(rendered)
+    IOC.objects.filter(pk=base + 1).update(reason="changed first")
+    real = store._valid_blocks
+
+    def check_then_commit(key, blocks, now):
+        valid = real(key, blocks, now)
+        IOC.objects.filter(pk=base + PART + 1).update(value="second-changed.example.com")  # autocommit
+        return valid
+
+    monkeypatch.setattr(store, "_valid_blocks", check_then_commit)
+    body = check()  # the Python renderer, after, sees the commit: the bodies are compared
+    assert "second-changed.example.com" in body
+    assert rendered_parts(rendered) == [FAR * PARTS, FAR * PARTS + 1]
 
 
 def test_a_commit_during_the_render_is_not_taken_as_seen(rendered):
     """A write committed after the block's snapshot (running while it was rendered) makes it stale."""
     (ioc,) = spread(1)
-    dsn = connection.get_connection_params()
-    other = psycopg.connect(**{k: v for k, v in dsn.items() if k in {"dbname", "user", "host", "port", "password"}})
+    other = _other_connection()
     try:
         table = connection.ops.quote_name(IOC._meta.db_table)
         other.execute(f"UPDATE {table} SET value = 'racing.example.com' WHERE id = %s", [ioc.pk])  # noqa: S608
@@ -156,9 +221,39 @@ def test_a_commit_during_the_render_is_not_taken_as_seen(rendered):
     assert rendered_blocks(rendered) == [ioc.pk // IDS]
 
 
-def test_rows_leaving_the_window_make_their_block_stale(rendered):
+def test_a_commit_during_a_repair_is_not_taken_as_seen(rendered):
+    """A block stored with some parts rendered again and others kept: a write to a kept part
+    running while it was put together makes it stale once committed."""
+    base = FAR * IDS
+    first, second = make_ioc("first.example.com"), make_ioc("second.example.com")
+    IOC.objects.filter(pk=first.pk).update(id=base + 1)
+    IOC.objects.filter(pk=second.pk).update(id=base + PART + 1)
+    check()
+    IOC.objects.filter(pk=base + 1).update(reason="changed first")
+    rendered_blocks(rendered)
+    other = _other_connection()
+    try:
+        table = connection.ops.quote_name(IOC._meta.db_table)
+        other.execute(f"UPDATE {table} SET value = 'racing.example.com' WHERE id = %s", [base + PART + 1])  # noqa: S608
+        assert "second.example.com" in check()  # the first part rendered, the second kept, stored
+        assert rendered_parts(rendered) == [FAR * PARTS]
+        other.commit()
+    finally:
+        other.close()
+    assert "racing.example.com" in check()
+    assert rendered_parts(rendered) == [FAR * PARTS + 1]
+
+
+def _other_connection() -> psycopg.Connection:
+    dsn = connection.get_connection_params()
+    return psycopg.connect(**{k: v for k, v in dsn.items() if k in {"dbname", "user", "host", "port", "password"}})
+
+
+def test_rows_leaving_the_window_make_their_part_stale(rendered):
     old = make_ioc("old.example.com", age_days=80)  # the feed's window: 90 days
-    make_ioc("young.example.com", age_days=1)
+    young = make_ioc("young.example.com", age_days=1)
+    IOC.objects.filter(pk=old.pk).update(id=FAR * IDS)
+    IOC.objects.filter(pk=young.pk).update(id=FAR * IDS + PART)  # the next part of the same block
     assert "old.example.com" in check()
     rendered_blocks(rendered)
     now = timezone.now()
@@ -166,9 +261,9 @@ def test_rows_leaving_the_window_make_their_block_stale(rendered):
     assert rendered_blocks(rendered) == []
     body = check(replace(csv_dataset(), now=now + timedelta(days=11)))  # 91 days
     assert "old.example.com" not in body and "young.example.com" in body
-    assert rendered_blocks(rendered) == [old.pk // IDS]
+    assert rendered_parts(rendered) == [FAR * PARTS]  # the young IOC's part kept
     check(replace(csv_dataset(), now=now))  # back in time (another worker's clock): not trusted either
-    assert rendered_blocks(rendered) == [old.pk // IDS]
+    assert rendered_parts(rendered) == whole(FAR)
 
 
 def test_disabled_triggers_turn_stored_blocks_off():
@@ -204,20 +299,24 @@ def test_prune_restamps_valid_blocks_trims_the_log_and_distrusts_older_snapshots
     iocs = spread(3)
     check()
     IOC.objects.filter(pk=iocs[0].pk).update(reason="changed")  # one block stale
-    assert SegmentChange.objects.filter(block=iocs[0].pk // IDS).exists()
+    assert SegmentChange.objects.filter(part=iocs[0].pk // PART).exists()
     rendered_blocks(rendered)
+    FeedSegment.objects.filter(block=iocs[2].pk // IDS).update(cluster=F("cluster") + 1)  # nothing to keep
     done = segments.prune()
-    assert done["segments"] == 1  # the stale block
+    assert done["segments"] == 1 and FeedSegment.objects.count() == 2
     floor = SegmentHorizon.objects.get().xid_floor
     # Trimmed below the oldest transaction still running anywhere in the cluster (xids are cluster-wide:
-    # another test process's open transaction keeps the newer entries).
+    # another test process's open transaction keeps the newer entries), and below what the stale block
+    # has not seen: the entry that names its changed part is kept.
     assert floor > 0 and not SegmentChange.objects.filter(xid__lt=floor).exists()
+    assert SegmentChange.objects.filter(part=iocs[0].pk // PART).exists()
     check()
-    assert rendered_blocks(rendered) == [iocs[0].pk // IDS]  # the others still trusted after the re-stamp
+    # The stale block's changed part, the dropped block whole; the others still trusted after the re-stamp.
+    assert rendered_parts(rendered) == sorted([iocs[0].pk // PART, *whole(iocs[2].pk // IDS)])
     # A block read in a snapshot older than the horizon (a render that began before the prune).
     FeedSegment.objects.filter(block=iocs[1].pk // IDS).update(snapshot="3:3:")
     check()
-    assert rendered_blocks(rendered) == [iocs[1].pk // IDS]
+    assert rendered_parts(rendered) == whole(iocs[1].pk // IDS)
 
 
 def test_prune_drops_variants_nobody_read(rendered):
@@ -298,7 +397,10 @@ def test_a_slow_download_holds_no_lock_on_what_it_stored(monkeypatch, rendered):
     iocs = spread(6)
     dataset = csv_dataset()
     first = store.chunks(dataset)
-    head = [next(first) for _ in range(3)]  # the first group sent and stored; the body is mid-way
+    head = [next(first) for _ in range(3)]  # the first group sent (and being stored); the body is mid-way
+    deadline = time.monotonic() + 10
+    while FeedSegment.objects.count() < 2 and time.monotonic() < deadline:  # stored by the writer's thread
+        time.sleep(0.01)
     assert FeedSegment.objects.count() == 2
     rendered_blocks(rendered)
     result: dict = {}

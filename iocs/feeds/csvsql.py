@@ -113,8 +113,8 @@ def _defanged(var: str) -> tuple[str, list]:
     return sql, [t.value for t in (IOCType.URL, IOCType.DOMAIN, IOCType.IPV4, IOCType.IPV6, IOCType.EMAIL)]
 
 
-def _citations_sql(clearance: int, sparse: tuple[str, list] | None) -> tuple[str, list]:
-    """``(ioc_id, cell)`` for the ids in ``[b.lo, b.lo + RANGE)``: ``sources_cell`` of the newest five.
+def _citations_sql(clearance: int, sparse: tuple[str, list] | None, lo: str, size: int) -> tuple[str, list]:
+    """``(ioc_id, cell)`` for the ids in ``[lo, lo + size)``: ``sources_cell`` of the newest five.
 
     Each sighting looks its article and threat up by primary key (``LATERAL``: a nested loop
     whatever the estimates). A hash join would be cheaper when the planner hashes the articles,
@@ -130,8 +130,8 @@ def _citations_sql(clearance: int, sparse: tuple[str, list] | None) -> tuple[str
     own, own_on, own_where, own_params = "", "", "", []
     if sparse is not None:
         own, own_params = f"({sparse[0]}) r JOIN ", list(sparse[1])
-        own_on, own_where = " ON s.ioc_id = r.id", " AND r.id >= b.lo AND r.id < b.lo + %s"
-    # Table names and constants only are formatted in; every value is a parameter.
+        own_on, own_where = " ON s.ioc_id = r.id", f" AND r.id >= {lo} AND r.id < {lo} + %s"
+    # Table names, column references and constants only are formatted in; every value is a parameter.
     sql = f"""
       SELECT w.ioc_id, w.cell FROM (
         SELECT z.ioc_id, row_number() OVER cw AS rn, concat_ws(' | ', z.cite, {leads}) AS cell
@@ -155,29 +155,29 @@ def _citations_sql(clearance: int, sparse: tuple[str, list] | None) -> tuple[str
           CROSS JOIN LATERAL (
                 SELECT coalesce(nullif(t.public_id, ''), '-') AS tid
                 FROM {_table(Threat)} t WHERE t.id = s.threat_id AND t.tlp <= %s OFFSET 0) thr
-          WHERE s.ioc_id >= b.lo AND s.ioc_id < b.lo + %s{own_where}
+          WHERE s.ioc_id >= {lo} AND s.ioc_id < {lo} + %s{own_where}
           OFFSET 0) z
         WINDOW cw AS (PARTITION BY z.ioc_id ORDER BY z.at DESC, z.article_id DESC)) w
       WHERE w.rn = 1"""  # noqa: S608
     # str.split() changes a title iff it holds other whitespace than single inner spaces (or a "|").
     untouched = "[|" + WHITESPACE.replace(" ", "") + "]|  |^ | $"
-    params = [WHITESPACE, *own_params, untouched, WHITESPACE, f"[{WHITESPACE}]+", int(clearance), RANGE]
-    return sql, params + ([RANGE] if sparse is not None else [])
+    params = [WHITESPACE, *own_params, untouched, WHITESPACE, f"[{WHITESPACE}]+", int(clearance), size]
+    return sql, params + ([size] if sparse is not None else [])
 
 
-def statement(dataset: Dataset, *, sparse: bool = False, blocks: list[int] | None = None) -> tuple[str, list]:
-    """``(range start, CSV text)`` rows, in id order: the SQL and its parameters.
+def chunk(dataset: Dataset, *, lo: str, size: int, sparse: bool = False, oldest: bool = False) -> tuple[str, list]:
+    """A subquery for a ``LATERAL`` join: the CSV text (``body``, NULL for no row) of the dataset's
+    rows with ids in ``[lo, lo + size)``, ``lo`` being a column of the outer query, and with
+    ``oldest`` their oldest ``last_seen`` (``oldest``: when the text's first row leaves the window).
 
     The rows are :meth:`Dataset.addition_values` compiled by Django (its filters, its parameters).
-    With ``blocks`` (ascending numbers of aligned ranges, ``[n * RANGE, (n + 1) * RANGE)``: the
-    stored segments', :mod:`.segments`) the rows are ``(block, text, oldest last_seen, snapshot)``,
-    one for every block asked for, empty ones included: what a segment is stored with.
     """
     values = dataset.addition_values(ROW_FIELDS, text_times=True).order_by()
-    if blocks is not None:
+    if oldest:
         values = values.annotate(seen_at=F("last_seen"))
     rows_sql, rows_params = values.query.sql_with_params()
-    cites_sql, cites_params = _citations_sql(dataset.clearance, (rows_sql, rows_params) if sparse else None)
+    cites_sql, cites_params = _citations_sql(dataset.clearance, (rows_sql, rows_params) if sparse else None,
+                                             lo, size)
     value, value_params = _cell("x.shown")
     reason, reason_params = _cell("x.reason")
     sources, sources_params = _cell("x.cell")
@@ -187,39 +187,32 @@ def statement(dataset: Dataset, *, sparse: bool = False, blocks: list[int] | Non
             f"{sources} || %s")
     shown, shown_params = _defanged("i") if dataset.params.defang else ("i.value", [])
     once = "OFFSET 0" if dataset.params.defang else ""  # a subquery scan: the defanged value computed once
-    ioc = _table(IOC)
-    if blocks is not None:
-        sql = f"""{MARKER}
-      SELECT b.n, coalesce(chunk.body, ''), chunk.oldest, pg_current_snapshot()::text
-      FROM (SELECT n, n * %s AS lo FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(n, k) ORDER BY k) b
-      CROSS JOIN LATERAL (
-        SELECT string_agg({line}, '' ORDER BY x.id) AS body, min(x.seen_at) AS oldest
+    sql = f"""(
+        SELECT string_agg({line}, '' ORDER BY x.id) AS body{", min(x.seen_at) AS oldest" if oldest else ""}
         FROM (SELECT i.*, {shown} AS shown, coalesce(c.cell, '') AS cell
               FROM ({rows_sql}) i
               LEFT JOIN ({cites_sql}) c ON c.ioc_id = i.id
-              WHERE i.id >= b.lo AND i.id < b.lo + %s {once}) x
-      ) chunk"""  # noqa: S608
-        return sql, [RANGE, list(blocks), *value_params, *reason_params, list(TLP_SLUGS), *sources_params, end,
-                     *shown_params, *rows_params, *cites_params, RANGE]
+              WHERE i.id >= {lo} AND i.id < {lo} + %s {once}) x
+      )"""  # noqa: S608
+    params = [*value_params, *reason_params, list(TLP_SLUGS), *sources_params, end, *shown_params, *rows_params,
+              *cites_params, size]
+    return sql, params
+
+
+def statement(dataset: Dataset, *, sparse: bool = False) -> tuple[str, list]:
+    """``(range start, CSV text)`` rows, in id order: the SQL and its parameters."""
+    body, body_params = chunk(dataset, lo="b.lo", size=RANGE, sparse=sparse)
     # Range starts: the first id, then the first id at least RANGE further on (one index probe each,
     # so gaps in the ids cost nothing); read lazily, as the nested loop asks for the next range.
     sql = f"""{MARKER}
       WITH RECURSIVE b(lo) AS (
-          SELECT min(id) FROM {ioc}
+          SELECT min(id) FROM {_table(IOC)}
         UNION ALL
-          SELECT (SELECT min(n.id) FROM {ioc} n WHERE n.id >= b.lo + %s) FROM b WHERE b.lo IS NOT NULL)
+          SELECT (SELECT min(n.id) FROM {_table(IOC)} n WHERE n.id >= b.lo + %s) FROM b WHERE b.lo IS NOT NULL)
       SELECT b.lo, chunk.body
-      FROM b CROSS JOIN LATERAL (
-        SELECT string_agg({line}, '' ORDER BY x.id) AS body
-        FROM (SELECT i.*, {shown} AS shown, coalesce(c.cell, '') AS cell
-              FROM ({rows_sql}) i
-              LEFT JOIN ({cites_sql}) c ON c.ioc_id = i.id
-              WHERE i.id >= b.lo AND i.id < b.lo + %s {once}) x
-      ) chunk
+      FROM b CROSS JOIN LATERAL {body} chunk
       WHERE chunk.body IS NOT NULL"""  # noqa: S608
-    params = [RANGE, *value_params, *reason_params, list(TLP_SLUGS), *sources_params, end,
-              *shown_params, *rows_params, *cites_params, RANGE]
-    return sql, params
+    return sql, [RANGE, *body_params]
 
 
 def is_sparse(dataset: Dataset) -> bool:

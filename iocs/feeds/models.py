@@ -56,8 +56,10 @@ class Removal(models.Model):
 class FeedSegment(models.Model):
     """One block of a CSV feed body (the IOCs with ids in ``[block * IDS, (block + 1) * IDS)``),
     deflate-compressed, and what it is valid for: the snapshot it was read in, the time it was
-    rendered at and the time its oldest row leaves the window. Written and read by
-    :mod:`iocs.feeds.segments` (raw SQL: the snapshot is PostgreSQL's ``pg_snapshot``, as text)."""
+    rendered at and the time its oldest row leaves the window. Its data is its parts (``PART`` ids
+    each) compressed one by one and concatenated, so that a part can be rendered again alone and
+    the others kept as they are. Written and read by :mod:`iocs.feeds.segments` (raw SQL: the
+    snapshot is PostgreSQL's ``pg_snapshot``, as text)."""
 
     variant = models.CharField(max_length=32, help_text="What shapes the bytes: filters, clearance, defang.")
     block = models.BigIntegerField()
@@ -69,6 +71,8 @@ class FeedSegment(models.Model):
     crc = models.BigIntegerField(help_text="CRC-32 of the text.")
     shift = models.BigIntegerField(help_text="x^(8 * length) modulo the CRC-32 polynomial (combines the CRC).")
     data = models.BinaryField(help_text="The text, raw deflate, ended by a full flush.")
+    parts = models.JSONField(help_text="Per part, in order: [bytes of data, when its oldest row leaves the window "
+                                       "(ISO 8601) or null].")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["variant", "block"], name="feeds_segment_variant_block")]
@@ -78,17 +82,18 @@ class FeedSegment(models.Model):
 
 
 class SegmentChange(models.Model):
-    """A transaction (its top-level id, ``xid8``) that changed what a block of IOC ids renders to;
-    block -1: every block. Written by triggers (:mod:`iocs.feeds.segments.triggers`)."""
+    """A transaction (its top-level id, ``xid8``) that changed what a part of a block (``PART`` IOC
+    ids: ``[part * PART, (part + 1) * PART)``) renders to; part -1: every part. Written by triggers
+    (:mod:`iocs.feeds.segments.triggers`)."""
 
-    block = models.BigIntegerField()
+    part = models.BigIntegerField()
     xid = models.BigIntegerField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["block", "xid"], name="feeds_segmentchange_block_xid")]
+        constraints = [models.UniqueConstraint(fields=["part", "xid"], name="feeds_segmentchange_part_xid")]
 
     def __str__(self) -> str:
-        return f"block {self.block} changed by transaction {self.xid}"
+        return f"part {self.part} changed by transaction {self.xid}"
 
 
 class SegmentHorizon(models.Model):

@@ -31,6 +31,7 @@ class Migration(migrations.Migration):
                 ('crc', models.BigIntegerField(help_text='CRC-32 of the text.')),
                 ('shift', models.BigIntegerField(help_text='x^(8 * length) modulo the CRC-32 polynomial (combines the CRC).')),
                 ('data', models.BinaryField(help_text='The text, raw deflate, ended by a full flush.')),
+                ('parts', models.JSONField(help_text='Per part, in order: [bytes of data, when its oldest row leaves the window (ISO 8601) or null].')),
             ],
             options={
                 'constraints': [models.UniqueConstraint(fields=('variant', 'block'), name='feeds_segment_variant_block')],
@@ -40,11 +41,11 @@ class Migration(migrations.Migration):
             name='SegmentChange',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('block', models.BigIntegerField()),
+                ('part', models.BigIntegerField()),
                 ('xid', models.BigIntegerField()),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('block', 'xid'), name='feeds_segmentchange_block_xid')],
+                'constraints': [models.UniqueConstraint(fields=('part', 'xid'), name='feeds_segmentchange_part_xid')],
             },
         ),
     ]

@@ -1,19 +1,20 @@
 # ruff: noqa: S608 - only table names (quoted by the backend) and constants are formatted into SQL here
-"""Triggers that log which blocks of IOC ids each writing transaction changed (``SegmentChange``).
+"""Triggers that log which parts of blocks of IOC ids each writing transaction changed (``SegmentChange``).
 
 A stored CSV segment (:mod:`.store`) is trusted only while no transaction it did not see changed
-anything its block renders from. What a block's lines are made of, and so what is logged:
+anything its block renders from, and a part of it (``PART`` ids) is rendered again only where one
+did. What a part's lines are made of, and so what is logged:
 
 - an IOC inserted, updated or deleted, confirmed before or after (a pending IOC is in no feed):
-  its block;
-- a sighting inserted, updated or deleted: its IOC's block (old and new);
-- a threat whose public id or TLP changed, or that is deleted: the blocks of the IOCs it cites;
-- an article whose date, URL or title changed, or that is deleted: the blocks of the IOCs it cites;
-- a ``TRUNCATE`` of any of the four tables: block -1, every block.
+  its part;
+- a sighting inserted, updated or deleted: its IOC's part (old and new);
+- a threat whose public id or TLP changed, or that is deleted: the parts of the IOCs it cites;
+- an article whose date, URL or title changed, or that is deleted: the parts of the IOCs it cites;
+- a ``TRUNCATE`` of any of the four tables: part -1, every part.
 
-Each row is ``(block, pg_current_xact_id())``: the writing transaction's top-level id, the same
+Each row is ``(part, pg_current_xact_id())``: the writing transaction's top-level id, the same
 inside savepoints, gone with it when it rolls back; ``ON CONFLICT DO NOTHING`` keeps one row per
-block and transaction. Statement-level triggers with transition tables, as for the lookup memo
+part and transaction. Statement-level triggers with transition tables, as for the lookup memo
 (``iocs/lookup/triggers.py``), and for the same reason: bulk updates, ``COPY`` and raw SQL send no
 Django signal. Inserts only: writers never wait on each other here (no counter row to lock).
 
@@ -30,7 +31,9 @@ from iocs import statement_triggers as db_triggers
 
 PREFIX = "tc_segment_changed"  # every trigger and function installed here
 IDS = 512  # IOC ids per block (the CSV renderer's range, iocs/feeds/csvsql.py)
-EVERY_BLOCK = -1
+PART = 64  # IOC ids per part: what a change makes render again (~14 KB of CSV at the benchmark's density)
+PARTS = IDS // PART
+EVERY_PART = -1
 
 
 def _tables() -> dict[str, str]:
@@ -43,10 +46,10 @@ def _tables() -> dict[str, str]:
             "article": Article._meta.db_table, "log": SegmentChange._meta.db_table}
 
 
-def _log(blocks_sql: str, log: str) -> str:
-    """PL/pgSQL: log the blocks ``blocks_sql`` returns (a ``block`` column) for this transaction."""
-    return (f"INSERT INTO {log} (block, xid) SELECT DISTINCT x.block, pg_current_xact_id()::text::bigint"
-            f" FROM ({blocks_sql}) x ON CONFLICT DO NOTHING;")
+def _log(parts_sql: str, log: str) -> str:
+    """PL/pgSQL: log the parts ``parts_sql`` returns (a ``part`` column) for this transaction."""
+    return (f"INSERT INTO {log} (part, xid) SELECT DISTINCT x.part, pg_current_xact_id()::text::bigint"
+            f" FROM ({parts_sql}) x ON CONFLICT DO NOTHING;")
 
 
 def _per_operation(new_sql: str, old_sql: str, log: str) -> str:
@@ -56,8 +59,8 @@ def _per_operation(new_sql: str, old_sql: str, log: str) -> str:
 
 
 def _cited(changed_ids_sql: str, column: str, sighting: str) -> str:
-    """The blocks of the IOCs cited through ``column`` (threat_id, article_id) by the changed rows."""
-    return f"SELECT s.ioc_id / {IDS} AS block FROM {sighting} s WHERE s.{column} IN ({changed_ids_sql})"
+    """The parts of the IOCs cited through ``column`` (threat_id, article_id) by the changed rows."""
+    return f"SELECT s.ioc_id / {PART} AS part FROM {sighting} s WHERE s.{column} IN ({changed_ids_sql})"
 
 
 def _function(name: str, body: str) -> str:
@@ -82,14 +85,14 @@ def statements(quote) -> list[str]:
                 f"ELSE {_log(_cited('SELECT o.id FROM old_rows o', column, sighting), log)}\nEND IF;")
 
     out = [
-        _function(f"{PREFIX}_ioc", _per_operation(f"SELECT r.id / {IDS} AS block FROM new_rows r WHERE {confirmed}",
-                                                  f"SELECT r.id / {IDS} AS block FROM old_rows r WHERE {confirmed}",
+        _function(f"{PREFIX}_ioc", _per_operation(f"SELECT r.id / {PART} AS part FROM new_rows r WHERE {confirmed}",
+                                                  f"SELECT r.id / {PART} AS part FROM old_rows r WHERE {confirmed}",
                                                   log)),
-        _function(f"{PREFIX}_sighting", _per_operation(f"SELECT r.ioc_id / {IDS} AS block FROM new_rows r",
-                                                       f"SELECT r.ioc_id / {IDS} AS block FROM old_rows r", log)),
+        _function(f"{PREFIX}_sighting", _per_operation(f"SELECT r.ioc_id / {PART} AS part FROM new_rows r",
+                                                       f"SELECT r.ioc_id / {PART} AS part FROM old_rows r", log)),
         _function(f"{PREFIX}_threat", cited("threat_id", threat_changed)),
         _function(f"{PREFIX}_article", cited("article_id", article_changed)),
-        _function(f"{PREFIX}_all", _log(f"SELECT {EVERY_BLOCK} AS block", log)),
+        _function(f"{PREFIX}_all", _log(f"SELECT {EVERY_PART} AS part", log)),
     ]
     events = {"ioc": ("INSERT", "UPDATE", "DELETE"), "sighting": ("INSERT", "UPDATE", "DELETE"),
               "threat": ("UPDATE", "DELETE"), "article": ("UPDATE", "DELETE")}
