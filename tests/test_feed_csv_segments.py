@@ -52,9 +52,9 @@ def rendered(monkeypatch) -> list[tuple[int, list[int]]]:
     calls: list[tuple[int, list[int]]] = []
     real = store._assemble
 
-    def spy(block, stored, stored_parts, nums, *args):
-        calls.append((block, list(nums)))
-        return real(block, stored, stored_parts, nums, *args)
+    def spy(block, stored, stored_parts, dirty, *args):
+        calls.append((block, list(dirty)))
+        return real(block, stored, stored_parts, dirty, *args)
 
     monkeypatch.setattr(store, "_assemble", spy)
     return calls
@@ -475,3 +475,38 @@ def test_a_block_gone_between_the_check_and_the_fetch_is_rendered_alone(monkeypa
     assert check() == body
     assert rendered_blocks(rendered) == [gone]
     assert FeedSegment.objects.filter(block=gone).exists()  # and stored again
+
+
+def test_a_body_closed_early_stops_the_render_ahead(monkeypatch):
+    """A client gone mid-body: the thread rendering ahead ends and its connection is closed."""
+    monkeypatch.setattr(store, "RENDER_GROUP", 1)
+    monkeypatch.setattr(store, "RENDER_AHEAD", 1)
+    spread(6)
+    body = store.chunks(csv_dataset())
+    next(body)
+    threads = [t for t in threading.enumerate() if t.name == "tc-segments-render"]
+    assert len(threads) == 1
+    body.close()
+    assert not threads[0].is_alive()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s AND pid <> pg_backend_pid()",
+                       [f"%{csvsql.MARKER}%"])
+        assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("where", ["statement", "assembly"])
+def test_a_failure_while_rendering_ahead_fails_the_body(monkeypatch, where):
+    spread(2)
+    if where == "statement":  # raised on the thread's connection, handed to the body
+        monkeypatch.setattr(store, "_render_sql", lambda *args: ("SELECT 1 / 0", []))
+        expected = psycopg.errors.DivisionByZero
+    else:  # raised by the helper that puts a block together
+
+        def broken(*args):
+            raise ValueError("damaged block")
+
+        monkeypatch.setattr(store, "_assemble", broken)
+        expected = ValueError
+    with pytest.raises(expected):
+        list(store.chunks(csv_dataset()))
+    assert not [t for t in threading.enumerate() if t.name == "tc-segments-render"]

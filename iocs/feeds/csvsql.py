@@ -113,8 +113,8 @@ def _defanged(var: str) -> tuple[str, list]:
     return sql, [t.value for t in (IOCType.URL, IOCType.DOMAIN, IOCType.IPV4, IOCType.IPV6, IOCType.EMAIL)]
 
 
-def _citations_sql(clearance: int, sparse: tuple[str, list] | None, lo: str, size: int) -> tuple[str, list]:
-    """``(ioc_id, cell)`` for the ids in ``[lo, lo + size)``: ``sources_cell`` of the newest five.
+def _citations_sql(clearance: int, sparse: tuple[str, list] | None, lo: str, hi: str) -> tuple[str, list]:
+    """``(ioc_id, cell)`` for the ids in ``[lo, hi)``: ``sources_cell`` of the newest five.
 
     Each sighting looks its article and threat up by primary key (``LATERAL``: a nested loop
     whatever the estimates). A hash join would be cheaper when the planner hashes the articles,
@@ -130,7 +130,7 @@ def _citations_sql(clearance: int, sparse: tuple[str, list] | None, lo: str, siz
     own, own_on, own_where, own_params = "", "", "", []
     if sparse is not None:
         own, own_params = f"({sparse[0]}) r JOIN ", list(sparse[1])
-        own_on, own_where = " ON s.ioc_id = r.id", f" AND r.id >= {lo} AND r.id < {lo} + %s"
+        own_on, own_where = " ON s.ioc_id = r.id", f" AND r.id >= {lo} AND r.id < {hi}"
     # Table names, column references and constants only are formatted in; every value is a parameter.
     sql = f"""
       SELECT w.ioc_id, w.cell FROM (
@@ -155,29 +155,29 @@ def _citations_sql(clearance: int, sparse: tuple[str, list] | None, lo: str, siz
           CROSS JOIN LATERAL (
                 SELECT coalesce(nullif(t.public_id, ''), '-') AS tid
                 FROM {_table(Threat)} t WHERE t.id = s.threat_id AND t.tlp <= %s OFFSET 0) thr
-          WHERE s.ioc_id >= {lo} AND s.ioc_id < {lo} + %s{own_where}
+          WHERE s.ioc_id >= {lo} AND s.ioc_id < {hi}{own_where}
           OFFSET 0) z
         WINDOW cw AS (PARTITION BY z.ioc_id ORDER BY z.at DESC, z.article_id DESC)) w
       WHERE w.rn = 1"""  # noqa: S608
     # str.split() changes a title iff it holds other whitespace than single inner spaces (or a "|").
     untouched = "[|" + WHITESPACE.replace(" ", "") + "]|  |^ | $"
-    params = [WHITESPACE, *own_params, untouched, WHITESPACE, f"[{WHITESPACE}]+", int(clearance), size]
-    return sql, params + ([size] if sparse is not None else [])
+    return sql, [WHITESPACE, *own_params, untouched, WHITESPACE, f"[{WHITESPACE}]+", int(clearance)]
 
 
-def chunk(dataset: Dataset, *, lo: str, size: int, sparse: bool = False, oldest: bool = False) -> tuple[str, list]:
+def chunk(dataset: Dataset, *, lo: str, hi: str, sparse: bool = False, by: int | None = None) -> tuple[str, list]:
     """A subquery for a ``LATERAL`` join: the CSV text (``body``, NULL for no row) of the dataset's
-    rows with ids in ``[lo, lo + size)``, ``lo`` being a column of the outer query, and with
-    ``oldest`` their oldest ``last_seen`` (``oldest``: when the text's first row leaves the window).
+    rows with ids in ``[lo, hi)``, two SQL expressions over the outer query's columns (or
+    constants). With ``by``, one row per ``id / by`` that holds any row (``part``), with ``oldest``,
+    its rows' oldest ``last_seen`` (when its first row leaves the window).
 
     The rows are :meth:`Dataset.addition_values` compiled by Django (its filters, its parameters).
     """
     values = dataset.addition_values(ROW_FIELDS, text_times=True).order_by()
-    if oldest:
+    if by is not None:
         values = values.annotate(seen_at=F("last_seen"))
     rows_sql, rows_params = values.query.sql_with_params()
     cites_sql, cites_params = _citations_sql(dataset.clearance, (rows_sql, rows_params) if sparse else None,
-                                             lo, size)
+                                             lo, hi)
     value, value_params = _cell("x.shown")
     reason, reason_params = _cell("x.reason")
     sources, sources_params = _cell("x.cell")
@@ -187,21 +187,23 @@ def chunk(dataset: Dataset, *, lo: str, size: int, sparse: bool = False, oldest:
             f"{sources} || %s")
     shown, shown_params = _defanged("i") if dataset.params.defang else ("i.value", [])
     once = "OFFSET 0" if dataset.params.defang else ""  # a subquery scan: the defanged value computed once
+    grouped = ("x.id / %s AS part, ", ", min(x.seen_at) AS oldest", "GROUP BY 1") if by is not None else ("", "", "")
     sql = f"""(
-        SELECT string_agg({line}, '' ORDER BY x.id) AS body{", min(x.seen_at) AS oldest" if oldest else ""}
+        SELECT {grouped[0]}string_agg({line}, '' ORDER BY x.id) AS body{grouped[1]}
         FROM (SELECT i.*, {shown} AS shown, coalesce(c.cell, '') AS cell
               FROM ({rows_sql}) i
               LEFT JOIN ({cites_sql}) c ON c.ioc_id = i.id
-              WHERE i.id >= {lo} AND i.id < {lo} + %s {once}) x
+              WHERE i.id >= {lo} AND i.id < {hi} {once}) x
+        {grouped[2]}
       )"""  # noqa: S608
     params = [*value_params, *reason_params, list(TLP_SLUGS), *sources_params, end, *shown_params, *rows_params,
-              *cites_params, size]
-    return sql, params
+              *cites_params]
+    return sql, ([by] if by is not None else []) + params
 
 
 def statement(dataset: Dataset, *, sparse: bool = False) -> tuple[str, list]:
     """``(range start, CSV text)`` rows, in id order: the SQL and its parameters."""
-    body, body_params = chunk(dataset, lo="b.lo", size=RANGE, sparse=sparse)
+    body, body_params = chunk(dataset, lo="b.lo", hi=f"b.lo + {int(RANGE)}", sparse=sparse)
     # Range starts: the first id, then the first id at least RANGE further on (one index probe each,
     # so gaps in the ids cost nothing); read lazily, as the nested loop asks for the next range.
     sql = f"""{MARKER}

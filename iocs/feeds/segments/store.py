@@ -6,11 +6,13 @@ import contextlib
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
+from queue import Full, Queue
 
 import psycopg
 from django.conf import settings
@@ -31,6 +33,7 @@ logger = logging.getLogger(__name__)
 VERSION = "2"  # bump when the statement's output or the stored layout changes: every stored block goes
 GROUP = 64  # blocks checked and fetched per statement (~1.6 MB compressed at the benchmark's density)
 RENDER_GROUP = 16  # blocks fetched at a time from the render cursor (two fetches' text is held, ~110 KB a block)
+RENDER_AHEAD = 64  # blocks rendered and put together ahead of the body, at most (~30 KB each, compressed)
 USED_KEY = "feeds:segments:used"
 KEEP_UNUSED_SECONDS = 24 * 3600
 REMEMBER_EVERY = 600
@@ -129,12 +132,14 @@ def _stored(key: str, blocks: list[int], now: datetime) -> dict[int, Segment]:
 
 
 # Rendering: for each block asked for, the parts of its stored row that changed (or all, if no row can
-# be kept), judged in the statement's own snapshot, and those parts rendered in it. The parts kept and
-# the parts rendered agree on that one snapshot, which the block is then stored with: a change the
+# be kept), judged in the statement's own snapshot, and those parts rendered in it, each run of
+# consecutive ones as one range of ids (a block rendered whole is one range). The parts kept and the
+# parts rendered agree on that one snapshot, which the block is then stored with: a change the
 # judging statement did not see is invisible to it and makes the block stale again; one it saw was
-# rendered. Parameters: now, now, block numbers, variant, now, then the CSV chunk's.
+# rendered. Out: the parts to render (``dirty``), and those that hold rows with their text and
+# oldest ``last_seen``. Parameters: now, block numbers, variant, now, then the CSV chunk's.
 RENDER = """{marker}
-  SELECT q.block, pg_current_snapshot()::text, q.data, q.parts, r.nums, r.texts, r.oldest
+  SELECT q.block, pg_current_snapshot()::text, q.data, q.parts, q.dirty, r.nums, r.texts, r.oldest
   FROM (
     SELECT b.n AS block, st.data, st.parts,
            (SELECT array_agg(p ORDER BY p) FROM generate_series(0, {last}) p
@@ -148,14 +153,16 @@ RENDER = """{marker}
       FROM {segment} s WHERE s.variant = %s AND s.block = b.n AND {kept} LIMIT 1) st ON true
     ORDER BY b.k OFFSET 0) q
   CROSS JOIN LATERAL (
-    SELECT array_agg(d.p ORDER BY d.p) AS nums, array_agg(coalesce(chunk.body, '') ORDER BY d.p) AS texts,
-           array_agg(chunk.oldest ORDER BY d.p) AS oldest
-    FROM (SELECT p, (q.block * {parts} + p) * {part} AS lo FROM unnest(q.dirty) AS p) d
+    SELECT array_agg(chunk.part - q.block * {parts} ORDER BY chunk.part) AS nums,
+           array_agg(chunk.body ORDER BY chunk.part) AS texts, array_agg(chunk.oldest ORDER BY chunk.part) AS oldest
+    FROM (SELECT (q.block * {parts} + min(p)) * {part} AS lo, (q.block * {parts} + max(p) + 1) * {part} AS hi
+          FROM (SELECT p, p - row_number() OVER (ORDER BY p) AS run FROM unnest(q.dirty) AS p) z
+          GROUP BY run) d
     CROSS JOIN LATERAL {chunk} chunk) r"""
 
 
 def _render_sql(dataset: Dataset, key: str, blocks: list[int], sparse: bool) -> tuple[str, list]:
-    chunk, chunk_params = csvsql.chunk(dataset, lo="d.lo", size=triggers.PART, sparse=sparse, oldest=True)
+    chunk, chunk_params = csvsql.chunk(dataset, lo="d.lo", hi="d.hi", sparse=sparse, by=triggers.PART)
     names = _names()
     sql = RENDER.format(marker=csvsql.MARKER, chunk=chunk, kept=KEPT.format(**names),
                         unseen_all=UNSEEN.format(log=names["log"], where=f"= {triggers.EVERY_PART}"), **names)
@@ -167,12 +174,12 @@ Row = tuple[int, str, "datetime | None", Segment, str]  # block, snapshot, expir
 Parts = list[list]  # per part: [bytes of text, ISO time its oldest row leaves the window (or None)]
 
 
-def _assemble(block: int, stored: bytes | None, stored_parts: Parts | None, nums: list[int], texts: list[str],
-              oldest: list[datetime | None], window) -> tuple[Segment, Parts]:
-    """A block's text from its parts, those rendered now (``nums``: ``texts``) and the others as the
-    stored block holds them, compressed again whole (one deflate stream a block compresses better
-    than eight; ~0.2 ms a block)."""
-    rendered = dict(zip(nums, zip(texts, oldest, strict=True), strict=True))
+def _assemble(block: int, stored: bytes | None, stored_parts: Parts | None, dirty: list[int], nums: list[int],
+              texts: list[str], oldest: list[datetime | None], window) -> tuple[Segment, Parts]:
+    """A block's text from its parts: those rendered now (``dirty``; ``nums`` are those that hold
+    rows: ``texts``) and the others as the stored block holds them, compressed again whole (one
+    deflate stream a block compresses better than eight; ~0.2 ms a block)."""
+    rendered = dict.fromkeys(dirty, ("", None)) | dict(zip(nums, zip(texts, oldest, strict=True), strict=True))
     if stored_parts is None:
         if len(rendered) != triggers.PARTS:
             raise ValueError(f"CSV block {block}: {len(rendered)} parts rendered and none stored")
@@ -202,39 +209,48 @@ def _expires(parts: Parts) -> datetime | None:
     return min(times) if times else None
 
 
+Entry = tuple[int, str, bool, "Future[tuple[Segment, Parts]]"]  # block, snapshot, changed, its assembly
+
+
 class _Rendered:
-    """The blocks asked for, from the render statement (:data:`RENDER`) on a server-side cursor read
-    as the body reaches them (other statements run on the connection in between), each put together
-    by a helper thread while the next rows are fetched (ISA-L and psycopg's waits release the GIL:
-    the two overlap), kept for storing."""
+    """The blocks asked for, from the render statement (:data:`RENDER`) on a server-side cursor of
+    the body's connection, read as the body reaches them (other statements run on the connection in
+    between), each put together by a helper thread while the next rows are fetched (ISA-L and
+    psycopg's waits release the GIL: the two overlap), kept for storing."""
 
     def __init__(self, dataset: Dataset, key: str, blocks: list[int], sparse: bool) -> None:
-        sql, params = _render_sql(dataset, key, blocks, sparse)
         self.window = dataset.params.window
         self.left = len(blocks)
+        self.helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tc-segments")
+        self.pending: list[Row] = []
+        self.queue: deque[Entry] = deque()
+        self._start(*_render_sql(dataset, key, blocks, sparse))
+
+    def _start(self, sql: str, params: list) -> None:
         self.cursor = connection.connection.cursor(name=f"tc_segments_{id(self):x}")
         with connection.cursor() as wrapper:  # logged like any query when queries are (DEBUG, the tests)
             logged = wrapper.debug_sql(sql, params) if connection.queries_logged else contextlib.nullcontext()
             with logged:
                 self.cursor.execute(sql, params, binary=True)  # bytea as bytes, not hex
-        self.helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tc-segments")
-        self.queue: deque[tuple[int, str, bool, Future[tuple[Segment, Parts]]]] = deque()
-        self.pending: list[Row] = []
 
-    def _fetch(self) -> None:
-        for block, snapshot, data, parts, nums, texts, oldest in self.cursor.fetchmany(RENDER_GROUP):
+    def _entries(self, rows: list[tuple]) -> Iterator[Entry]:
+        for block, snapshot, data, parts, dirty, nums, texts, oldest in rows:
             # No part to render: it changed back to valid (stored by another caller meanwhile), kept as it is.
-            future = self.helper.submit(_assemble, block, data, parts, nums or [], texts or [], oldest or [],
-                                        self.window)
-            self.queue.append((block, snapshot, nums is not None, future))
+            future = self.helper.submit(_assemble, block, data, parts, dirty or [], nums or [], texts or [],
+                                        oldest or [], self.window)
+            yield block, snapshot, dirty is not None, future
+
+    def _next(self) -> Entry | None:
+        if len(self.queue) <= RENDER_GROUP and self.left > len(self.queue):
+            self.queue.extend(self._entries(self.cursor.fetchmany(RENDER_GROUP)))  # while the helper works
+        return self.queue.popleft() if self.queue else None
 
     def take(self, block: int) -> Segment:
-        if len(self.queue) <= RENDER_GROUP and self.left > len(self.queue):
-            self._fetch()  # the next rows, while the helper puts together the ones queued
-        if not self.queue or self.queue[0][0] != block:  # the statement returns the blocks asked for, in order
+        entry = self._next()
+        if entry is None or entry[0] != block:  # the statement returns the blocks asked for, in order
             raise RuntimeError(f"CSV segments out of order: expected block {block}, "
-                               f"got {self.queue[0][0] if self.queue else None}")
-        _, snapshot, changed, future = self.queue.popleft()
+                               f"got {entry[0] if entry else None}")
+        _, snapshot, changed, future = entry
         self.left -= 1
         segment, parts = future.result()
         if changed:
@@ -244,6 +260,57 @@ class _Rendered:
     def close(self) -> None:
         self.helper.shutdown(cancel_futures=True)
         self.cursor.close()
+
+
+class _RenderedAhead(_Rendered):
+    """The same, on a connection and a thread of their own that read the statement ahead of the body
+    (up to ``RENDER_AHEAD`` blocks) while it sends the stored blocks: the database renders the
+    changed parts (~1 ms each) at the same time as it reads the stored blocks for the other
+    connection, instead of the body waiting for it block after block (the first body after 200
+    changes: ~0.3 s). Outside a caller's transaction only: another connection would not see what
+    that transaction wrote."""
+
+    def _start(self, sql: str, params: list) -> None:
+        self.ready: Queue[Entry | BaseException | None] = Queue(maxsize=RENDER_AHEAD)
+        self.stop = threading.Event()
+        self.conn = connection.get_new_connection(connection.get_connection_params())
+        self.conn.autocommit = True  # the thread's transaction is its own block, begun and ended there
+        self.thread = threading.Thread(target=self._run, args=(sql, params), name="tc-segments-render", daemon=True)
+        self.thread.start()
+
+    def _run(self, sql: str, params: list) -> None:
+        try:
+            with self.conn.transaction():
+                self.conn.execute("SET LOCAL jit = off")
+                self.conn.execute("SET LOCAL cursor_tuple_fraction = 1")
+                with self.conn.cursor(name="tc_segments_ahead", binary=True) as cursor:
+                    cursor.execute(sql, params)
+                    while not self.stop.is_set() and (rows := cursor.fetchmany(RENDER_GROUP)):
+                        for entry in self._entries(rows):
+                            self._put(entry)
+            self._put(None)
+        except BaseException as exc:  # handed to the body, which raises it
+            self._put(exc)
+
+    def _put(self, item: Entry | BaseException | None) -> None:
+        while not self.stop.is_set():
+            try:
+                self.ready.put(item, timeout=0.1)
+                return
+            except Full:
+                continue
+
+    def _next(self) -> Entry | None:
+        item = self.ready.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def close(self) -> None:
+        self.stop.set()  # the thread ends at its next fetch or put
+        self.thread.join()
+        self.helper.shutdown(cancel_futures=True)
+        self.conn.close()
 
 
 def _render_one(dataset: Dataset, key: str, block: int, sparse: bool) -> tuple[Segment, list[Row]]:
@@ -347,7 +414,9 @@ def chunks(dataset: Dataset) -> Iterator[Segment]:
                 cursor.execute("SET LOCAL jit = off")  # the full feed: no faster with it; a few blocks: 0.5 s slower
                 # A cursor's plan is made for its first 10% by default; the body reads all of it (7 s against 17 s).
                 cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
-        rendered = _Rendered(dataset, key, missing, sparse) if missing else None
+        rendered = None
+        if missing:
+            rendered = (_RenderedAhead if writer is not None else _Rendered)(dataset, key, missing, sparse)
         try:
             for start in range(0, len(blocks), GROUP):
                 group = blocks[start:start + GROUP]
