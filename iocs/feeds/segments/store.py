@@ -17,7 +17,8 @@ from queue import Full, Queue
 import psycopg
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from iocs.models import IOC
@@ -210,6 +211,14 @@ def _expires(parts: Parts) -> datetime | None:
     return min(times) if times else None
 
 
+def _side_connection(db: BaseDatabaseWrapper) -> psycopg.Connection:
+    """A connection of its own to ``db``'s database (the body's connection's settings), in
+    autocommit, for work on another thread beside the body: rendering ahead, storing."""
+    conn = db.get_new_connection(db.get_connection_params())
+    conn.autocommit = True
+    return conn
+
+
 Entry = tuple[int, str, bool, "Future[tuple[Segment, Parts]]"]  # block, snapshot, changed, its assembly
 
 
@@ -274,8 +283,8 @@ class _RenderedAhead(_Rendered):
     def _start(self, sql: str, params: list) -> None:
         self.ready: Queue[Entry | BaseException | None] = Queue(maxsize=RENDER_AHEAD)
         self.stop = threading.Event()
-        self.conn = connection.get_new_connection(connection.get_connection_params())
-        self.conn.autocommit = True  # the thread's transaction is its own block, begun and ended there
+        # Its transaction is the thread's own block, begun and ended there.
+        self.conn = _side_connection(connections[DEFAULT_DB_ALIAS])
         self.thread = threading.Thread(target=self._run, args=(sql, params), name="tc-segments-render", daemon=True)
         self.thread.start()
 
@@ -338,8 +347,7 @@ class _Writer:
     def __init__(self, key: str, now: datetime) -> None:
         self.key, self.now = key, now
         self.sql = UPSERT.format(table=_table(FeedSegment))
-        self.connect = connection.get_new_connection
-        self.params = connection.get_connection_params()
+        self.db = connections[DEFAULT_DB_ALIAS]  # this thread's: the writer's thread would get one of its own
         self.conn: psycopg.Connection | None = None
         self.failed = False
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tc-segments-store")
@@ -353,8 +361,7 @@ class _Writer:
             return
         try:
             if self.conn is None:
-                self.conn = self.connect(self.params)
-                self.conn.autocommit = True
+                self.conn = _side_connection(self.db)
             with psycopg.Cursor(self.conn) as cursor:
                 cursor.execute(self.sql, [
                     self.key, self.now, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],

@@ -30,7 +30,7 @@ from django.db import DEFAULT_DB_ALIAS
 from iocs import statement_triggers as db_triggers
 
 PREFIX = "tc_segment_changed"  # every trigger and function installed here
-IDS = 512  # IOC ids per block (the CSV renderer's range, iocs/feeds/csvsql.py)
+IDS = 512  # IOC ids per stored block (~110 KB of CSV at the benchmark's density)
 PART = 64  # IOC ids per part: what a change makes render again (~14 KB of CSV at the benchmark's density)
 PARTS = IDS // PART
 EVERY_PART = -1
