@@ -111,6 +111,20 @@ def test_same_bytes_as_the_python_renderer_stored_and_read_back(rendered, cleara
     assert check(dataset) == first and rendered_blocks(rendered) == []  # read back, nothing rendered
 
 
+@pytest.mark.parametrize("clearance", [TLP.CLEAR, TLP.RED])
+def test_sparse_citations_render_the_same_parts(monkeypatch, rendered, clearance):
+    """The citation plan for small datasets (their own rows' sightings only) renders parts too."""
+    monkeypatch.setattr(csvsql, "is_sparse", lambda dataset: True)
+    hostile_data()
+    iocs = spread()
+    dataset = csv_dataset(clearance=clearance)
+    check(dataset)
+    rendered_blocks(rendered)
+    cite(iocs[1], title="=a new, \"quoted\" report")
+    check(dataset)
+    assert rendered_parts(rendered) == [iocs[1].pk // PART]
+
+
 def test_each_write_renders_its_parts_again(rendered):
     hostile_data()
     iocs = spread()
