@@ -491,6 +491,26 @@ def test_a_block_gone_between_the_check_and_the_fetch_is_rendered_alone(monkeypa
     assert FeedSegment.objects.filter(block=gone).exists()  # and stored again
 
 
+def test_many_stale_blocks_are_shared_between_connections_in_order(monkeypatch, settings, rendered):
+    """Groups of blocks dealt to several rendering connections come back in the body's order."""
+    monkeypatch.setattr(store, "SHARE_FROM", 0)
+    monkeypatch.setattr(store, "RENDER_GROUP", 2)
+    settings.FEED_RENDER_CONNECTIONS = 3
+    hostile_data()
+    spread(7)
+    started = []
+    real = threading.Thread.start
+
+    def start(thread):
+        started.append(thread.name)
+        real(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    check()
+    assert started.count("tc-segments-render") == 3
+    assert len(rendered_blocks(rendered)) >= 8
+
+
 def test_a_body_closed_early_stops_the_render_ahead(monkeypatch):
     """A client gone mid-body: the thread rendering ahead ends and its connection is closed."""
     monkeypatch.setattr(store, "RENDER_GROUP", 1)
@@ -502,10 +522,18 @@ def test_a_body_closed_early_stops_the_render_ahead(monkeypatch):
     assert len(threads) == 1
     body.close()
     assert not threads[0].is_alive()
+    deadline = time.monotonic() + 10  # a closed session leaves pg_stat_activity a moment later
+    while _sessions_that_rendered() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _sessions_that_rendered() == 0
+
+
+def _sessions_that_rendered() -> int:
+    """Other sessions of this test's database whose last statement was a CSV render."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s AND pid <> pg_backend_pid()",
-                       [f"%{csvsql.MARKER}%"])
-        assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                       " AND query LIKE %s AND pid <> pg_backend_pid()", [f"%{csvsql.MARKER}%"])
+        return cursor.fetchone()[0]
 
 
 @pytest.mark.parametrize("where", ["statement", "assembly"])

@@ -269,6 +269,9 @@ MISP_FEED_CACHE_SECONDS = env.int("MISP_FEED_CACHE_SECONDS", default=300)
 # re-rendered only where a committed change touched them (iocs/feeds/segments/). Off: every first
 # caller of a generation waits for the whole body to be rendered (7 s at 1,000,000 IOCs).
 FEED_SEGMENTS = env.bool("FEED_SEGMENTS", default=True)
+# Connections that render a CSV body's stale blocks together when there are many (a cold body):
+# PostgreSQL renders on as many cores, for the length of that body.
+FEED_RENDER_CONNECTIONS = env.int("FEED_RENDER_CONNECTIONS", default=2)
 # Lookup answers each web process remembers, counted in rows (an IOC or one of its clusters; 20,000
 # rows took 12.8 MB, bench/RESULTS.md), each forgotten when PostgreSQL notifies a committed change to
 # what it shows (iocs/lookup/memo.py). 0 turns the memo off. SQLite never keeps one.

@@ -11,6 +11,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from queue import Full, Queue
 
@@ -35,6 +36,7 @@ VERSION = "2"  # bump when the statement's output or the stored layout changes: 
 GROUP = 64  # blocks checked and fetched per statement (~1.6 MB compressed at the benchmark's density)
 RENDER_GROUP = 16  # blocks fetched at a time from the render cursor (two fetches' text is held, ~110 KB a block)
 RENDER_AHEAD = 64  # blocks rendered and put together ahead of the body, at most (~30 KB each, compressed)
+SHARE_FROM = 256  # stale blocks from which the render is shared between FEED_RENDER_CONNECTIONS connections
 USED_KEY = "feeds:segments:used"
 KEEP_UNUSED_SECONDS = 24 * 3600
 REMEMBER_EVERY = 600
@@ -234,9 +236,10 @@ class _Rendered:
         self.helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tc-segments")
         self.pending: list[Row] = []
         self.queue: deque[Entry] = deque()
-        self._start(*_render_sql(dataset, key, blocks, sparse))
+        self._start(dataset, key, blocks, sparse)
 
-    def _start(self, sql: str, params: list) -> None:
+    def _start(self, dataset: Dataset, key: str, blocks: list[int], sparse: bool) -> None:
+        sql, params = _render_sql(dataset, key, blocks, sparse)
         self.cursor = connection.connection.cursor(name=f"tc_segments_{id(self):x}")
         with connection.cursor() as wrapper:  # logged like any query when queries are (DEBUG, the tests)
             logged = wrapper.debug_sql(sql, params) if connection.queries_logged else contextlib.nullcontext()
@@ -273,54 +276,79 @@ class _Rendered:
 
 
 class _RenderedAhead(_Rendered):
-    """The same, on a connection and a thread of their own that read the statement ahead of the body
+    """The same, on connections and threads of their own that read the statement ahead of the body
     (up to ``RENDER_AHEAD`` blocks) while it sends the stored blocks: the database renders the
     changed parts (~1 ms each) at the same time as it reads the stored blocks for the other
     connection, instead of the body waiting for it block after block (the first body after 200
-    changes: ~0.3 s). Outside a caller's transaction only: another connection would not see what
-    that transaction wrote."""
+    changes: ~0.3 s). Many blocks (a cold body: all of them) are shared between
+    ``FEED_RENDER_CONNECTIONS`` connections, group by group, each rendering its own groups in turn:
+    PostgreSQL renders on as many cores. Outside a caller's transaction only: another connection
+    would not see what that transaction wrote."""
 
-    def _start(self, sql: str, params: list) -> None:
-        self.ready: Queue[Entry | BaseException | None] = Queue(maxsize=RENDER_AHEAD)
+    def _start(self, dataset: Dataset, key: str, blocks: list[int], sparse: bool) -> None:
         self.stop = threading.Event()
-        # Its transaction is the thread's own block, begun and ended there.
-        self.conn = _side_connection(connections[DEFAULT_DB_ALIAS])
-        self.thread = threading.Thread(target=self._run, args=(sql, params), name="tc-segments-render", daemon=True)
-        self.thread.start()
-
-    def _run(self, sql: str, params: list) -> None:
+        lanes = max(1, int(getattr(settings, "FEED_RENDER_CONNECTIONS", 2))) if len(blocks) >= SHARE_FROM else 1
+        self.taken = 0
+        self.lanes: list[_Lane] = []
         try:
-            with self.conn.transaction():
-                self.conn.execute("SET LOCAL jit = off")
-                self.conn.execute("SET LOCAL cursor_tuple_fraction = 1")
-                with self.conn.cursor(name="tc_segments_ahead", binary=True) as cursor:
+            for lane in range(lanes):
+                mine = [b for i, b in enumerate(blocks) if (i // RENDER_GROUP) % lanes == lane]
+                # Its transaction is the thread's own block, begun and ended there.
+                conn = _side_connection(connections[DEFAULT_DB_ALIAS])
+                ready: Queue[Entry | BaseException | None] = Queue(maxsize=max(RENDER_GROUP, RENDER_AHEAD // lanes))
+                args = (conn, ready, *_render_sql(dataset, key, mine, sparse))
+                thread = threading.Thread(target=self._run, args=args, name="tc-segments-render", daemon=True)
+                self.lanes.append(_Lane(conn, ready, thread))
+                thread.start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _run(self, conn: psycopg.Connection, ready: Queue, sql: str, params: list) -> None:
+        try:
+            with conn.transaction():
+                conn.execute("SET LOCAL jit = off")
+                conn.execute("SET LOCAL cursor_tuple_fraction = 1")
+                with conn.cursor(name="tc_segments_ahead", binary=True) as cursor:
                     cursor.execute(sql, params)
                     while not self.stop.is_set() and (rows := cursor.fetchmany(RENDER_GROUP)):
                         for entry in self._entries(rows):
-                            self._put(entry)
-            self._put(None)
+                            self._put(ready, entry)
+            self._put(ready, None)
         except BaseException as exc:  # handed to the body, which raises it
-            self._put(exc)
+            self._put(ready, exc)
 
-    def _put(self, item: Entry | BaseException | None) -> None:
+    def _put(self, ready: Queue, item: Entry | BaseException | None) -> None:
         while not self.stop.is_set():
             try:
-                self.ready.put(item, timeout=0.1)
+                ready.put(item, timeout=0.1)
                 return
             except Full:
                 continue
 
     def _next(self) -> Entry | None:
-        item = self.ready.get()
+        lane = self.lanes[(self.taken // RENDER_GROUP) % len(self.lanes)]  # the lane that has the next group
+        self.taken += 1
+        item = lane.ready.get()
         if isinstance(item, BaseException):
             raise item
         return item
 
     def close(self) -> None:
-        self.stop.set()  # the thread ends at its next fetch or put
-        self.thread.join()
+        self.stop.set()  # each thread ends at its next fetch or put
+        for lane in self.lanes:
+            if lane.thread.is_alive():
+                lane.thread.join()
         self.helper.shutdown(cancel_futures=True)
-        self.conn.close()
+        for lane in self.lanes:
+            lane.conn.close()
+
+
+@dataclass(frozen=True)
+class _Lane:
+    conn: psycopg.Connection
+    ready: Queue
+    thread: threading.Thread
 
 
 def _render_one(dataset: Dataset, key: str, block: int, sparse: bool) -> tuple[Segment, list[Row]]:
