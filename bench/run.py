@@ -211,19 +211,21 @@ def change_some_iocs(ds, n: int = CHANGED_IOCS, seed: int = 0) -> tuple[int, int
     return len({i // PART for i in picked}), len({i // IDS for i in picked})
 
 
-def measure_cold_csv(srv: Gunicorn, path: str, headers: dict, artifacts: Path, ds, rows: int) -> float:
+def measure_cold_csv(srv: Gunicorn, path: str, headers: dict, artifacts: Path, ds, rows: int) -> tuple[float, float]:
     """One download with no stored CSV block: the first body of a variant (or after a flush), every
-    block rendered. Once: it costs a full render, and the runs before it left every block stored."""
+    block rendered. Once: it costs a full render, and the runs before it left every block stored.
+    Returns its seconds and the serving worker's peak RSS (MiB)."""
     from iocs.feeds import segments
 
     segments.flush()
     shutil.rmtree(artifacts / "responses", ignore_errors=True)
     age_generation(ds)
-    got = timing.get(srv.base, path, headers)
+    with MemorySampler(srv.worker_pids()) as mem:
+        got = timing.get(srv.base, path, headers)
     if got.status != 200 or int(got.headers.get("x-feed-rows", -1)) != rows:
         raise RuntimeError(f"{path} (cold): status {got.status}, rows {got.headers.get('x-feed-rows')}")
     vacuum_segments()
-    return got.seconds
+    return got.seconds, mem.peak_mib
 
 
 def vacuum_segments() -> None:
@@ -278,7 +280,10 @@ def measure_feeds(args, srv: Gunicorn, db_url: str, token: str, artifacts: Path,
                 sizes.add(got.bytes)
                 if target is live:
                     ttfb.append(got.ttfb)
-        cold = measure_cold_csv(srv, path, headers, artifacts, ds, rows) if kind == "csv" else None
+        cold = None
+        if kind == "csv":
+            cold, cold_peak = measure_cold_csv(srv, path, headers, artifacts, ds, rows)
+            peaks.append(cold_peak)
         t_live, t_cached = median(live), median(cached)
         mb = max(sizes) / 1e6
         if len(sizes) > 1:  # a body cut short (a worker killed at gunicorn's --timeout) would show here
