@@ -552,3 +552,25 @@ def test_a_failure_while_rendering_ahead_fails_the_body(monkeypatch, where):
     with pytest.raises(expected):
         list(store.chunks(csv_dataset()))
     assert not [t for t in threading.enumerate() if t.name == "tc-segments-render"]
+
+
+@pytest.mark.parametrize("granted", [0, 1])
+def test_a_server_short_of_connections_renders_on_fewer(monkeypatch, settings, caplog, rendered, granted):
+    """``max_connections`` reached: fewer rendering connections, or the body's own; never a failed body."""
+    monkeypatch.setattr(store, "SHARE_FROM", 0)
+    settings.FEED_RENDER_CONNECTIONS = 3
+    spread(4)
+    opened = []
+    real = store._side_connection
+
+    def side(db):
+        if len(opened) >= granted:
+            raise psycopg.OperationalError("sorry, too many clients already")
+        opened.append(real(db))
+        return opened[-1]
+
+    monkeypatch.setattr(store, "_side_connection", side)
+    check()
+    assert len(rendered_blocks(rendered)) >= 4
+    assert "rendering connections opened" in caplog.text or "rendering in line" in caplog.text
+    assert all(conn.closed for conn in opened)

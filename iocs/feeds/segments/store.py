@@ -221,6 +221,21 @@ def _side_connection(db: BaseDatabaseWrapper) -> psycopg.Connection:
     return conn
 
 
+def _side_connections(wanted: int) -> list[psycopg.Connection]:
+    """Up to ``wanted`` side connections, fewer if the server refuses more (``max_connections``: a
+    body is then rendered on fewer, never failed for it); raises if it grants none."""
+    conns: list[psycopg.Connection] = []
+    for _ in range(wanted):
+        try:
+            conns.append(_side_connection(connections[DEFAULT_DB_ALIAS]))
+        except psycopg.OperationalError:
+            if not conns:
+                raise
+            logger.warning("feeds: %d of %d rendering connections opened", len(conns), wanted, exc_info=True)
+            break
+    return conns
+
+
 Entry = tuple[int, str, bool, "Future[tuple[Segment, Parts]]"]  # block, snapshot, changed, its assembly
 
 
@@ -287,20 +302,23 @@ class _RenderedAhead(_Rendered):
 
     def _start(self, dataset: Dataset, key: str, blocks: list[int], sparse: bool) -> None:
         self.stop = threading.Event()
-        lanes = max(1, int(getattr(settings, "FEED_RENDER_CONNECTIONS", 2))) if len(blocks) >= SHARE_FROM else 1
         self.taken = 0
         self.lanes: list[_Lane] = []
+        wanted = max(1, int(getattr(settings, "FEED_RENDER_CONNECTIONS", 2))) if len(blocks) >= SHARE_FROM else 1
+        conns = _side_connections(wanted)  # as many as the server grants; none: the caller renders in line
         try:
-            for lane in range(lanes):
-                mine = [b for i, b in enumerate(blocks) if (i // RENDER_GROUP) % lanes == lane]
+            for lane, conn in enumerate(conns):
+                mine = [b for i, b in enumerate(blocks) if (i // RENDER_GROUP) % len(conns) == lane]
+                ready: Queue[Entry | BaseException | None] = Queue(maxsize=max(RENDER_GROUP,
+                                                                               RENDER_AHEAD // len(conns)))
                 # Its transaction is the thread's own block, begun and ended there.
-                conn = _side_connection(connections[DEFAULT_DB_ALIAS])
-                ready: Queue[Entry | BaseException | None] = Queue(maxsize=max(RENDER_GROUP, RENDER_AHEAD // lanes))
                 args = (conn, ready, *_render_sql(dataset, key, mine, sparse))
                 thread = threading.Thread(target=self._run, args=args, name="tc-segments-render", daemon=True)
                 self.lanes.append(_Lane(conn, ready, thread))
                 thread.start()
         except BaseException:
+            for conn in conns[len(self.lanes):]:
+                conn.close()
             self.close()
             raise
 
@@ -349,6 +367,17 @@ class _Lane:
     conn: psycopg.Connection
     ready: Queue
     thread: threading.Thread
+
+
+def _renderer(dataset: Dataset, key: str, blocks: list[int], sparse: bool, *, ahead: bool) -> _Rendered:
+    """Rendering ahead on side connections where possible; on the body's own connection inside a
+    caller's transaction, or when the server grants no other connection (``max_connections``)."""
+    if ahead:
+        try:
+            return _RenderedAhead(dataset, key, blocks, sparse)
+        except psycopg.OperationalError:
+            logger.warning("feeds: no connection to render ahead on; rendering in line", exc_info=True)
+    return _Rendered(dataset, key, blocks, sparse)
 
 
 def _render_one(dataset: Dataset, key: str, block: int, sparse: bool) -> tuple[Segment, list[Row]]:
@@ -451,9 +480,7 @@ def chunks(dataset: Dataset) -> Iterator[Segment]:
                 cursor.execute("SET LOCAL jit = off")  # the full feed: no faster with it; a few blocks: 0.5 s slower
                 # A cursor's plan is made for its first 10% by default; the body reads all of it (7 s against 17 s).
                 cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
-        rendered = None
-        if missing:
-            rendered = (_RenderedAhead if writer is not None else _Rendered)(dataset, key, missing, sparse)
+        rendered = _renderer(dataset, key, missing, sparse, ahead=writer is not None) if missing else None
         try:
             for start in range(0, len(blocks), GROUP):
                 group = blocks[start:start + GROUP]
