@@ -3,6 +3,7 @@ next poll is served from it without touching the IOC table; feeds nobody polled 
 parameters and exports are left alone."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -77,8 +78,8 @@ def test_polls_write_the_index_at_most_every_few_minutes(client, callers, monkey
     caller = callers["researcher_token"]
     body(caller.get(client, "/api/iocs/feed", data={"format": "csv"}))
     writes = []
-    real_set = warm.cache.set
-    monkeypatch.setattr(warm.cache, "set", lambda *a, **k: writes.append(a[0]) or real_set(*a, **k))
+    real_set = cache.set
+    monkeypatch.setattr(cache, "set", lambda *a, **k: writes.append(a[0]) or real_set(*a, **k))
     for _ in range(5):
         body(caller.get(client, "/api/iocs/feed", data={"format": "csv"}))
     assert warm.INDEX_KEY not in writes

@@ -4,7 +4,7 @@
   pre-build the public blocklists, so that no anonymous download waits for a full query, and the
   token feeds someone polled in the last day (:func:`keep_warm`, :mod:`.warm`).
 - :func:`prune_feeds`: delete unused artifacts, removal-log entries no ``since`` can reach, and
-  stored CSV blocks nobody reads or that went stale (:mod:`.segments`).
+  stored CSV blocks nobody reads or that nothing can be kept of (:mod:`.segments`).
 
 Pre-building needs ``settings.SITE_URL``: the body prints the feed's own URL, which without it is
 taken from each request's host, so a file built here could not be the one a request would build.

@@ -17,16 +17,15 @@ would look for).
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import asdict, dataclass
 
-from django.core.cache import cache
 from django.http import QueryDict
 
 from apikeys.tiers import Tier
 from apikeys.tlp import TLP
 
 from . import params as feed_params
+from . import recent
 from .query import Dataset
 from .renderers import FEED_RENDERERS
 from .renderers.base import FeedRenderer
@@ -66,11 +65,6 @@ class Polled:
         return Dataset(params, clearance=TLP(self.clearance), tier=tier, hostnames_only=renderer.hostnames_only)
 
 
-def _index() -> dict:
-    data = cache.get(INDEX_KEY)
-    return data if isinstance(data, dict) else {}
-
-
 def remember(dataset: Dataset, renderer: FeedRenderer, url: str, variant: str) -> None:
     """Note that a stored token feed was polled (called by the view for default-parameter GETs)."""
     p = dataset.params
@@ -78,26 +72,17 @@ def remember(dataset: Dataset, renderer: FeedRenderer, url: str, variant: str) -
         return
     entry = Polled(profile=p.profile.name, fmt=renderer.format, tier=int(dataset.tier),
                    clearance=int(dataset.clearance), defang=p.defang, url=url, variant=variant)
-    now = time.time()
-    index = _index()
-    seen = index.get(entry.ident)
-    if seen is not None and now - seen.get("at", 0) < REMEMBER_EVERY:
-        return
-    index[entry.ident] = asdict(entry) | {"at": now}
-    # Read-modify-write: two polls at the same moment may drop one entry; its next poll adds it back.
-    cache.set(INDEX_KEY, {k: v for k, v in index.items() if now - v.get("at", 0) < WARM_SECONDS},
-              WARM_SECONDS)
+    recent.note(INDEX_KEY, entry.ident, asdict(entry), every=REMEMBER_EVERY, keep=WARM_SECONDS)
 
 
 def polled(now: float | None = None) -> list[Polled]:
     """The entries polled within WARM_SECONDS."""
-    now = time.time() if now is None else now
     out = []
-    for data in _index().values():
+    for data in recent.entries(INDEX_KEY, WARM_SECONDS, now).values():
         try:
             entry = Polled(**data)
         except TypeError:  # a record from another version
             continue
-        if now - entry.at < WARM_SECONDS and entry.profile in PROFILES and entry.fmt in RENDERERS:
+        if entry.profile in PROFILES and entry.fmt in RENDERERS:
             out.append(entry)
     return out

@@ -7,7 +7,6 @@ import hashlib
 import json
 import logging
 import threading
-import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,14 +16,13 @@ from queue import Full, Queue
 
 import psycopg
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from iocs.models import IOC
 
-from .. import csvsql, deflate
+from .. import csvsql, deflate, recent
 from ..deflate import Segment
 from ..models import FeedSegment, SegmentChange, SegmentHorizon
 from ..query import Dataset
@@ -448,25 +446,13 @@ UPSERT = """INSERT INTO {table} (variant, block, snapshot, cluster, rendered_at,
     parts = excluded.parts, data = excluded.data"""
 
 
-def _remember_use(key: str) -> None:
-    """Note that a variant was read (one cache read per body; a write at most every ``REMEMBER_EVERY``)."""
-    now = time.time()
-    used = cache.get(USED_KEY)
-    used = used if isinstance(used, dict) else {}
-    if now - used.get(key, 0) < REMEMBER_EVERY:
-        return
-    used[key] = now
-    # Read-modify-write: two bodies at the same moment may drop one entry; its next read adds it back.
-    cache.set(USED_KEY, {k: v for k, v in used.items() if now - v < KEEP_UNUSED_SECONDS}, KEEP_UNUSED_SECONDS)
-
-
 def chunks(dataset: Dataset) -> Iterator[Segment]:
     """The CSV lines of the dataset (no ``since``), as compressed blocks in id order: stored ones
     while valid, the others put together now from their changed parts, rendered by one statement
     (:class:`_RenderedAhead`, or :class:`_Rendered` inside a caller's transaction), and stored as
     it goes (:class:`_Writer`). Call only when :func:`usable`."""
     key, now = variant(dataset), dataset.now
-    _remember_use(key)
+    recent.note(USED_KEY, key, every=REMEMBER_EVERY, keep=KEEP_UNUSED_SECONDS)  # kept from pruning
     # Inside a caller's transaction, blocks are read but never stored: a write it makes after this
     # would be logged under the same transaction id, which the stored snapshot already counts as seen.
     writer = _Writer(key, now) if not connection.in_atomic_block else None
@@ -517,8 +503,7 @@ def prune(now: datetime | None = None) -> dict[str, int]:
     if connection.vendor != "postgresql":
         return {"segments": 0, "changes": 0}
     now = now or timezone.now()
-    used = cache.get(USED_KEY)
-    used = [k for k, at in (used.items() if isinstance(used, dict) else ()) if time.time() - at < KEEP_UNUSED_SECONDS]
+    used = list(recent.entries(USED_KEY, KEEP_UNUSED_SECONDS))
     segment, log, horizon = _table(FeedSegment), _table(SegmentChange), _table(SegmentHorizon)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PRUNE_LOCK])
